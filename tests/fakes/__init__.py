@@ -1,0 +1,1 @@
+"""Test doubles the project makes itself (a fake arXiv HTTP server)."""
