@@ -252,7 +252,9 @@ def chips_from_count(
     return None
 
 
-def chips_from_match(match: HardwareMatch, count: float = 1, unit: str | None = None) -> float | None:
+def chips_from_match(
+    match: HardwareMatch, count: float = 1, unit: str | None = None
+) -> float | None:
     """``chips_from_count`` for a mention: ``unit`` defaults to what the alias implies."""
     return chips_from_count(
         match.slug, count, unit or match.count_unit_hint or "chip", match.chips_per_unit

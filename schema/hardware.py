@@ -4,7 +4,7 @@ Both tables are data (``schema/data/hardware.csv`` and ``schema/data/hardware_al
 this module only types and loads them. Conventions (see ``docs/hardware.md``):
 
 - one row per *chip* (a GPU die, a TPU chip); peaks are per chip, never per board;
-- a board holds ``chips_per_board`` chips (a Tesla K80 board: 2 GPU dies; a Cloud TPU v3-8: 4 chips);
+- a board holds ``chips_per_board`` chips (Tesla K80: 2 GPU dies; Cloud TPU v3-8: 4 chips);
 - ``cores_per_chip`` is what a paper may count instead of chips: TPU TensorCores, GPU CUDA cores
   (or stream processors); only the TPU value converts counts (see ``extract.hardware``);
 - ``peak_tensor_flops`` is the dense FP16/BF16 matrix-unit peak with FP32 accumulation, the mode
