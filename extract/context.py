@@ -1,0 +1,100 @@
+"""Sentence context: training vs inference, stage, own work vs cited baselines, model names."""
+
+from __future__ import annotations
+
+import re
+
+INFERENCE = re.compile(
+    r"\b(inference|latency|throughput|test[- ]time|at test|testing time|per image|images?/s"
+    r"|im/s|fps|frames per second|decoding|real[- ]time|benchmark(?:ed)?|evaluation time"
+    r"|speed[- ]?up|wall[- ]clock time per|per (?:iteration|step|batch|mini-?batch|epoch|sample))\b",
+    re.IGNORECASE,
+)
+TRAINING = re.compile(
+    r"\b(train\w*|pre-?train\w*|fine-?tun\w*|took|takes?|taking|converge\w*|learn(?:ed|ing)?"
+    r"|optimi[sz]\w*|epochs?|iterations|steps)\b",
+    re.IGNORECASE,
+)
+PRETRAIN = re.compile(r"\bpre-?train\w*", re.IGNORECASE)
+FINETUNE = re.compile(r"\bfine-?tun\w*", re.IGNORECASE)
+OWN_WORK = re.compile(r"\b(we|our|ours)\b", re.IGNORECASE)
+CITATION = re.compile(r"\[\d+(?:[,\s–-]+\d+)*\]|\(\w[\w\s.&]*,? (?:19|20)\d\d[a-z]?\)")
+
+_MODEL = re.compile(
+    r"(?<![\w-])("
+    r"[A-Z][A-Za-z]*\d*(?:[-‐/][A-Za-z0-9.]+)+(?:\s?\((?:[^()]{1,20})\))?"  # ResNet-50, BERT-Large
+    r"|[A-Z][a-z]+[A-Z][A-Za-z]*(?:-?\d+[A-Za-z]*)?"  # ResNeXt, EfficientNet, AmoebaNet
+    r"|[A-Z]{2,}[a-z]?\d*(?:-[A-Za-z0-9]+)*"  # BERT, GPT-3, XLNet-like acronyms
+    r")(?![\w-])"
+)
+_NOT_MODELS = {
+    "GPU", "GPUS", "GPUs", "TPU", "TPUs", "CPU", "CPUs", "NVIDIA", "Nvidia", "ImageNet", "COCO",
+    "SQuAD", "BLEU", "FLOPs", "GFLOPs", "FLOPS", "MACs", "Table", "Figure", "Fig", "Sec",
+    "Section", "WMT", "MS-COCO", "ILSVRC", "CoNLL", "DGX-1", "DGX-2", "TensorFlow", "PyTorch",
+    "SGD", "Adam", "AdamW", "ReLU", "BN", "Eq", "API", "CUDA", "RAM", "GB", "ImageNet-1K",
+    "ImageNet-1k", "ImageNet-21k", "ImageNet-22k", "JFT-300M", "We", "In", "The", "Our", "AP",
+    "EM", "F1", "NER", "NLP", "LM", "OOM", "HBM", "Top-1", "Top-5", "PASCAL", "VOC", "CIFAR-10",
+    "CIFAR-100", "SOTA", "ILSVRC-2012", "MNIST",
+}  # fmt: skip
+
+
+def _names_hardware(name: str) -> bool:
+    from extract.hardware import resolve_hardware
+
+    match = resolve_hardware(name)
+    return match is not None and (not match.generic or len(match.alias) >= len(name) - 1)
+
+
+def stage_of(sentence: str) -> str:
+    if FINETUNE.search(sentence):
+        return "finetune"
+    if PRETRAIN.search(sentence):
+        return "pretrain"
+    return "train"
+
+
+def is_inference(sentence: str) -> bool:
+    """An inference/latency statement with no training cue."""
+    return bool(INFERENCE.search(sentence)) and not TRAINING.search(INFERENCE.sub(" ", sentence))
+
+
+def has_training_cue(sentence: str) -> bool:
+    return bool(TRAINING.search(sentence))
+
+
+def model_mentions(text: str) -> list[tuple[int, int, str]]:
+    """Model-name-like mentions (start, end, name) in a sentence, hardware and datasets excluded."""
+    found = []
+    for match in _MODEL.finditer(text):
+        name = match.group(1).strip()
+        base = re.sub(r"\s?\(.*\)$", "", name)
+        if base in _NOT_MODELS or base.upper() in _NOT_MODELS or len(base) < 2:
+            continue
+        if re.fullmatch(r"[A-Z]?\d+[A-Za-z]?|[A-Z]{1,2}\d{2,4}[a-z]?|[IVX]+", base):
+            continue  # "V100", "K40", roman numerals
+        if _names_hardware(base):
+            continue
+        found.append((match.start(1), match.end(1), name))
+    return found
+
+
+def nearest_model(text: str, position: int) -> str | None:
+    """The model mention closest before ``position`` in ``text``, else the first after it."""
+    mentions = model_mentions(text)
+    before = [m for m in mentions if m[1] <= position]
+    if before:
+        return before[-1][2]
+    after = [m for m in mentions if m[0] >= position]
+    return after[0][2] if after else None
+
+
+def confidence(base: float, sentence: str) -> float:
+    """Rule base confidence adjusted by the sentence: training cue and 'we/our' up, citations down."""
+    score = base
+    if has_training_cue(sentence):
+        score += 0.1
+    if OWN_WORK.search(sentence):
+        score += 0.05
+    if CITATION.search(sentence) and not OWN_WORK.search(sentence):
+        score -= 0.2
+    return round(min(max(score, 0.05), 0.99), 3)

@@ -1,0 +1,74 @@
+"""One paper, end to end and pure: PDF bytes -> PaperDoc -> Extraction.
+
+This is what a worker process runs; it touches neither the database nor Prefect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+from extract.benchmarks import benchmark_mentions
+from extract.pdf import parse_pdf
+from extract.rules_loader import ruleset_sha256
+from extract.table_rules import extract_from_table
+from extract.tables import find_tables
+from extract.text_rules import extract_from_text
+from schema.records import Extraction, PaperDoc, ResultCandidate, SizeCandidate
+
+# Bump when extraction code changes behaviour; with the rules hash it keys re-extraction.
+EXTRACTOR_VERSION = "0.1.0"
+
+
+def extractor_key() -> str:
+    """Identifies the extractor: code version + rule files. A change re-extracts every paper."""
+    digest = hashlib.sha256(f"{EXTRACTOR_VERSION}:{ruleset_sha256()}".encode()).hexdigest()
+    return f"{EXTRACTOR_VERSION}+{digest[:16]}"
+
+
+def _dedupe_results(results: list[ResultCandidate]) -> list[ResultCandidate]:
+    seen, out = set(), []
+    for r in results:
+        key = (r.benchmark, r.metric, r.value, (r.model or "").lower())
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def _dedupe_sizes(sizes: list[SizeCandidate]) -> list[SizeCandidate]:
+    seen, out = set(), []
+    for s in sizes:
+        key = (s.quantity, round(s.value, 3), (s.model or "").lower())
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def extract_doc(doc: PaperDoc) -> Extraction:
+    """Every candidate value a parsed paper states, with evidence."""
+    paper_counts: Counter = Counter()
+    page_counts = {}
+    for page in doc.pages:
+        page_counts[page.number] = benchmark_mentions(page.text)
+        paper_counts.update(page_counts[page.number])
+    extraction = Extraction()
+    for page in doc.pages:
+        for table in find_tables(page):
+            results, sizes = extract_from_table(table, page_counts[page.number], paper_counts)
+            extraction.results.extend(results)
+            extraction.sizes.extend(sizes)
+    training, text_sizes = extract_from_text(doc.pages, doc.year)
+    extraction.training.extend(training)
+    extraction.sizes.extend(text_sizes)
+    extraction.results = _dedupe_results(extraction.results)
+    extraction.sizes = _dedupe_sizes(extraction.sizes)
+    return extraction
+
+
+def extract_pdf_bytes(data: bytes, paper_id: str, year: int | None = None) -> tuple[PaperDoc, Extraction]:
+    """Parse and extract one PDF (raises extract.errors.PaperError for unusable input)."""
+    doc = parse_pdf(data, paper_id)
+    doc.year = year
+    return doc, extract_doc(doc)

@@ -1,0 +1,161 @@
+"""Tables -> results, parameter counts and FLOPs, one candidate per cell with evidence.
+
+A column is read when its header says what it holds (top-1 err, AP50, EM, BLEU, #Params,
+FLOPs ...). The benchmark comes from the column header, else the caption and headers, else
+the page, else the paper; a metric only maps onto the benchmarks it belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from extract.benchmarks import (
+    benchmark_mentions,
+    classify_header,
+    resolve_metric,
+    scale_from_header,
+)
+from extract.tables import PLACEHOLDER
+from extract.units import parse_number, parse_scaled
+from schema import quantities as q
+from schema.ids import table_locator
+from schema.records import Evidence, ResultCandidate, SizeCandidate, Table
+
+RULE_PREFIX = "table"
+_MARKS = re.compile(r"[*†‡§¶⋆∗\u2020\u2021]+")
+_CITATION = re.compile(r"\s*(\[[\d,\s–-]+\]|\([A-Z][^()]*\d{4}[a-z]?\))")
+
+
+def clean_cell(text: str) -> str:
+    """'76.3±0.1' -> '76.3', '22.0†' -> '22.0', '(+1.2)' suffixes dropped."""
+    text = _MARKS.sub("", text).strip()
+    text = text.split("±")[0].strip()
+    text = re.sub(r"\s*\([+-]?\d+(\.\d+)?\)$", "", text)
+    return text.rstrip("%").strip()
+
+
+def parse_percent(text: str) -> float | None:
+    if text.strip() in PLACEHOLDER:
+        return None
+    value = parse_number(clean_cell(text).split()[0]) if clean_cell(text) else None
+    return value if value is not None and 0 <= value <= 100 else None
+
+
+def model_name(row: list[str]) -> str:
+    """The row header: label plus leading non-numeric cells, citations removed."""
+    parts = [row[0]]
+    for cell in row[1:]:
+        if cell and parse_percent(cell) is None and not re.match(r"^[\d.,]+[KMBG]?$", cell):
+            parts.append(cell)
+        else:
+            break
+    name = _CITATION.sub("", " ".join(p for p in parts if p)).strip(" -")
+    return re.sub(r"\s+", " ", name)
+
+
+def _row_evidence(table: Table, r: int, c: int, rule: str) -> Evidence:
+    snippet = " | ".join(cell for cell in table.rows[r] if cell)
+    header = " | ".join(cell for cell in table.rows[0] if cell)
+    snippet = f"Table {table.label}: {header} || {snippet}"[:300]
+    return Evidence(
+        page=table.page,
+        snippet=snippet,
+        rule_id=rule,
+        locator=table_locator(table.page, table.label, r, c),
+        char_start=table.char_start,
+        char_end=table.char_end,
+        box=table.box,
+    )
+
+
+def _benchmark_for(metric: str, levels: list[Counter]) -> str | None:
+    allowed = set(q.METRICS.get(metric, ()))
+    for counts in levels:
+        hits = [b for b, _ in counts.most_common() if b in allowed]
+        if hits:
+            return hits[0]
+    return None
+
+
+def _column_values(table: Table, c: int) -> list[float]:
+    return [v for row in table.rows[1:] if c < len(row) and (v := parse_percent(row[c])) is not None]
+
+
+def _results(table: Table, c: int, metric: str, levels: list[Counter]) -> list[ResultCandidate]:
+    header = table.rows[0][c]
+    metric = resolve_metric(metric, f"{header} {table.caption}", _column_values(table, c))
+    if metric is None or metric not in q.METRICS:
+        return []
+    column_level = benchmark_mentions(header)
+    benchmark = _benchmark_for(metric, [column_level, *levels])
+    if benchmark is None:
+        return []
+    out = []
+    rule = f"{RULE_PREFIX}.{table.method}.result.v1"
+    for r, row in enumerate(table.rows[1:], 1):
+        value = parse_percent(row[c]) if c < len(row) else None
+        if value is None:
+            continue
+        out.append(
+            ResultCandidate(
+                benchmark=benchmark, metric=metric, value=value, raw_value=row[c],
+                evidence=_row_evidence(table, r, c, rule), model=model_name(row) or None,
+                source=q.SOURCE_TABLE, confidence=0.5,
+            )  # fmt: skip
+        )
+    return out
+
+
+def _size_value(cell: str, header: str, quantity: str) -> float | None:
+    text = clean_cell(cell)
+    if not text or text in PLACEHOLDER:
+        return None
+    glued = re.match(r"^[~∼≈]?(\d[\d,]*(?:\.\d+)?)\s*([KMBGT])$", text, re.IGNORECASE)
+    if glued:
+        return parse_scaled(text.lstrip("~∼≈"))
+    value = parse_number(text.split()[0])
+    if value is None or value <= 0:
+        return None
+    default = 1e6 if quantity == q.PARAM_COUNT else 1e9
+    return value * (scale_from_header(header, default) if value < 1e5 else 1.0)
+
+
+def _sizes(table: Table, c: int, kind: str) -> list[SizeCandidate]:
+    header = table.rows[0][c]
+    quantity = q.PARAM_COUNT if kind == "params" else q.FLOPS_PER_FORWARD
+    unit = "params" if kind == "params" else (
+        "multiadds" if re.search(r"mac|mult|madd", header, re.I) else "flops")  # fmt: skip
+    rule = f"{RULE_PREFIX}.{table.method}.{kind}.v1"
+    out = []
+    for r, row in enumerate(table.rows[1:], 1):
+        value = _size_value(row[c], header, quantity) if c < len(row) else None
+        if value is None:
+            continue
+        out.append(SizeCandidate(
+            quantity=quantity, value=value, raw_value=row[c], unit=unit,
+            evidence=_row_evidence(table, r, c, rule), model=model_name(row) or None,
+            confidence=0.6,
+        ))  # fmt: skip
+    return out
+
+
+def extract_from_table(table: Table, page_counts: Counter, paper_counts: Counter) -> tuple[list[ResultCandidate], list[SizeCandidate]]:
+    """Results and sizes of one table; ``*_counts`` are benchmark mentions on its page / paper."""
+    if len(table.rows) < 2:
+        return [], []
+    headers = table.rows[0]
+    table_level = benchmark_mentions(table.caption + " " + " ".join(headers))
+    levels = [table_level, page_counts, paper_counts]
+    results: list[ResultCandidate] = []
+    sizes: list[SizeCandidate] = []
+    caption_kind, caption_metric = classify_header(table.caption)
+    for c in range(1, len(headers)):
+        kind, metric = classify_header(headers[c])
+        if kind is None and caption_kind == "result" and benchmark_mentions(headers[c]):
+            kind, metric = caption_kind, caption_metric
+        if kind == "result" and metric:
+            results.extend(_results(table, c, metric, levels))
+        elif kind in ("params", "flops"):
+            sizes.extend(_sizes(table, c, kind))
+    return results, sizes

@@ -1,0 +1,226 @@
+"""Tables from word positions: the borderless and rule-only tables most papers use.
+
+A table is found from its caption ("Table 3."): the lines next to it whose words stand in
+columns (wide gaps between words) form its body. Numeric cells are clustered into columns by
+their x extent, each column gets the header words above it, and each row's label is the text
+left of the first value column. The result is a ``schema.records.Table`` whose first row is
+the header: ``[label header, column 1 header, ...]``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from schema.records import Line, Page, Table
+
+CAPTION = re.compile(r"^\s*(?:Table|TABLE)\s+([0-9]+|[IVX]+)\s*[.:|]")
+NUMERIC_CELL = re.compile(
+    r"^[~∼≈<>]?[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:%|[KMBGT]|[kmb]n)?[*†‡§¶⋆∗\u2020\u2021]*"
+    r"(?:\(?[+-]\d+(?:\.\d+)?\)?)?$"
+)
+PLACEHOLDER = {"-", "–", "—", "n/a", "N/A", "?", "×", "✗"}
+COLUMN_GAP = 7.0  # points: wider gaps than this separate table columns
+MAX_CAPTION_LINES = 6
+MAX_BODY_LINES = 60
+
+
+@dataclass(slots=True)
+class _Cell:
+    text: str
+    x0: float
+    x1: float
+
+
+def is_numeric_cell(text: str) -> bool:
+    return bool(NUMERIC_CELL.match(text)) or text in PLACEHOLDER
+
+
+def _merge_pm(words: list[tuple[str, float, float]]) -> list[_Cell]:
+    """Join '76.0 ± 0.1' and '76.0±' '0.1' into one cell."""
+    cells: list[_Cell] = []
+    for text, x0, x1 in words:
+        if cells and (text.startswith("±") or cells[-1].text.endswith("±")):
+            cells[-1] = _Cell(cells[-1].text + text, cells[-1].x0, x1)
+        else:
+            cells.append(_Cell(text, x0, x1))
+    return cells
+
+
+def _max_gap(line: Line) -> float:
+    words = line.words or []
+    return max((b[1] - a[2] for a, b in zip(words, words[1:], strict=False)), default=0.0)
+
+
+def _value_cells(line: Line) -> list[_Cell]:
+    return [c for c in _merge_pm(line.words or []) if is_numeric_cell(c.text.split("±")[0])]
+
+
+def _is_row(line: Line) -> bool:
+    words = line.words or []
+    if not words or len(words) > 30:
+        return False
+    values = _value_cells(line)
+    return bool(values) and _max_gap(line) > COLUMN_GAP
+
+
+def _is_header(line: Line) -> bool:
+    words = line.words or []
+    return 0 < len(words) <= 20 and (_max_gap(line) > COLUMN_GAP or len(words) <= 3)
+
+
+def _collect(lines: list[Line], indices: range) -> list[int]:
+    """Consecutive table-like line indices from the start of ``indices`` (one miss tolerated)."""
+    taken: list[int] = []
+    misses = 0
+    for i in indices:
+        line = lines[i]
+        if CAPTION.match(_text(line)) or len(taken) >= MAX_BODY_LINES:
+            break
+        if _is_row(line) or (_is_header(line) and taken):
+            taken.append(i)
+            misses = 0
+        elif _is_header(line):
+            taken.append(i)
+        else:
+            misses += 1
+            if misses > 1:
+                break
+    while taken and not _is_row(lines[taken[-1]]) and not _is_header(lines[taken[-1]]):
+        taken.pop()
+    return taken
+
+
+def _text(line: Line) -> str:
+    return " ".join(w[0] for w in (line.words or []))
+
+
+def _caption_text(lines: list[Line], i: int) -> tuple[str, int]:
+    """The caption paragraph starting at line i, and the index after it."""
+    parts, j = [_text(lines[i])], i + 1
+    while j < len(lines) and j < i + MAX_CAPTION_LINES and not _is_row(lines[j]):
+        if _max_gap(lines[j]) > COLUMN_GAP * 2:
+            break
+        parts.append(_text(lines[j]))
+        if parts[-1].endswith("."):
+            j += 1
+            break
+        j += 1
+    return " ".join(parts), j
+
+
+def _rows_of(lines: list[Line], taken: list[int]) -> int:
+    return sum(1 for i in taken if _is_row(lines[i]))
+
+
+def _closer(lines: list[Line], cap: int, above: list[int], below: list[int]) -> list[int]:
+    """Of two table-like blocks around a caption, the one with rows that sits nearer to it."""
+    if _rows_of(lines, above) < 2 or _rows_of(lines, below) < 2:
+        return above if _rows_of(lines, above) >= _rows_of(lines, below) else below
+    box = lines[cap].box
+    gap_above = abs(box.top - lines[above[-1]].box.bottom)
+    gap_below = abs(lines[below[0]].box.top - box.bottom)
+    return above if gap_above <= gap_below else below
+
+
+def _body(lines: list[Line], cap: int) -> tuple[str, list[Line]] | None:
+    caption, after = _caption_text(lines, cap)
+    above = sorted(_collect(lines, range(cap - 1, max(cap - MAX_BODY_LINES, -1), -1)))
+    below = _collect(lines, range(after, min(after + MAX_BODY_LINES, len(lines))))
+    best = _closer(lines, cap, above, below)
+    if _rows_of(lines, best) < 2:
+        return None
+    return caption, [lines[i] for i in best]
+
+
+def _columns(rows: list[Line]) -> list[tuple[float, float]]:
+    """Column extents from the numeric cells of all rows (overlapping extents merge)."""
+    spans = sorted((c.x0, c.x1) for line in rows for c in _value_cells(line))
+    columns: list[list[float]] = []
+    for x0, x1 in spans:
+        if columns and x0 <= columns[-1][1] + 1.5:
+            columns[-1][1] = max(columns[-1][1], x1)
+        else:
+            columns.append([x0, x1])
+    min_hits = max(1, len(rows) // 4)
+    kept = []
+    for x0, x1 in columns:
+        hits = sum(1 for line in rows if any(c.x0 < x1 and c.x1 > x0 for c in _value_cells(line)))
+        if hits >= min_hits:
+            kept.append((x0, x1))
+    return kept
+
+
+def _header_for(columns: list[tuple[float, float]], headers: list[Line]) -> list[str]:
+    """Header words over each column (between the midpoints to its neighbours)."""
+    bounds = []
+    for k, (x0, x1) in enumerate(columns):
+        left = (columns[k - 1][1] + x0) / 2 if k else x0 - 40
+        right = (x1 + columns[k + 1][0]) / 2 if k + 1 < len(columns) else x1 + 40
+        bounds.append((left, right))
+    texts = [[] for _ in columns]  # type: list[list[str]]
+    for line in headers:
+        for text, wx0, wx1 in line.words or []:
+            centre = (wx0 + wx1) / 2
+            for k, (left, right) in enumerate(bounds):
+                if left <= centre < right:
+                    texts[k].append(text)
+                    break
+    return [" ".join(t) for t in texts]
+
+
+def _row_cells(line: Line, columns: list[tuple[float, float]]) -> tuple[str, list[str]]:
+    first = columns[0][0]
+    words = _merge_pm(line.words or [])
+    label = " ".join(c.text for c in words if c.x1 < first - 0.5)
+    cells = [""] * len(columns)
+    for cell in words:
+        if cell.x1 < first - 0.5:
+            continue
+        centre = (cell.x0 + cell.x1) / 2
+        k = min(range(len(columns)), key=lambda j: _distance(columns[j], centre))
+        cells[k] = (cells[k] + " " + cell.text).strip()
+    return label, cells
+
+
+def _distance(column: tuple[float, float], x: float) -> float:
+    x0, x1 = column
+    return 0.0 if x0 - 2 <= x <= x1 + 2 else min(abs(x - x0), abs(x - x1))
+
+
+def _label_header(headers: list[Line], first: float) -> str:
+    return " ".join(w[0] for line in headers for w in line.words or [] if w[2] < first - 0.5)
+
+
+def _build(page: Page, label: str, caption: str, body: list[Line]) -> Table | None:
+    first_row = next(k for k, line in enumerate(body) if _is_row(line))
+    headers, rows = body[:first_row], [line for line in body[first_row:] if _is_row(line)]
+    columns = _columns(rows)
+    if not columns:
+        return None
+    header_row = [_label_header(headers, columns[0][0]), *_header_for(columns, headers)]
+    table_rows = [header_row]
+    for line in rows:
+        row_label, cells = _row_cells(line, columns)
+        table_rows.append([row_label, *cells])
+    box = body[0].box
+    for line in body[1:]:
+        box = box.union(line.box)
+    return Table(page=page.number, label=label, caption=caption, rows=table_rows,
+                 method="words", box=box, char_start=body[0].start, char_end=body[-1].end)  # fmt: skip
+
+
+def find_tables(page: Page) -> list[Table]:
+    """Tables of one page, from the word positions kept for pages that have a caption."""
+    lines = [line for line in page.lines if line.words]
+    tables = []
+    for i, line in enumerate(lines):
+        match = CAPTION.match(_text(line))
+        if not match:
+            continue
+        found = _body(lines, i)
+        if found:
+            table = _build(page, match.group(1), *found)
+            if table is not None:
+                tables.append(table)
+    return tables

@@ -1,0 +1,317 @@
+"""Text rules over sentences -> training runs, parameter counts and FLOPs with evidence.
+
+The span_ruler (patterns in ``extract/rules/*.jsonl``) finds the mentions; the functions
+here read numbers and units out of each span and judge the sentence around it (training or
+inference, stage, own model or cited baseline).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from extract import context
+from extract.hardware import chips_from_count, resolve_hardware
+from extract.nlp import SPANS_KEY, build_nlp
+from extract.units import (
+    WORD_NUMBERS,
+    duration_hours,
+    flops_unit_scale,
+    parse_number,
+    parse_scaled,
+    significant,
+)
+from schema import quantities as q
+from schema.records import Evidence, Page, SizeCandidate, TrainingCandidate
+
+SNIPPET_CHARS = 300
+RULE_BASE_CONFIDENCE = {
+    "hardware.count_named.v1": 0.8,
+    "hardware.single_named.v1": 0.75,
+    "hardware.count_generic.v1": 0.65,
+    "hardware.single_generic.v1": 0.55,
+    "hardware.named_bare.v1": 0.4,
+}
+_UNIT_WORDS = {"core": "core", "chip": "chip", "board": "board", "pod": "pod", "node": "machine",
+               "machine": "machine", "server": "machine", "tpu": "chip", "gpu": "chip"}  # fmt: skip
+
+
+@dataclass(slots=True)
+class _Sentence:
+    page: Page
+    span: Span
+    spans: dict[str, list[Span]]
+
+
+def _evidence(page: Page, sent: Span, rule_id: str) -> Evidence:
+    start, end = sent.start_char, sent.end_char
+    snippet = page.text[start:end].replace("\n", " ").strip()
+    if len(snippet) > SNIPPET_CHARS:
+        snippet = snippet[: SNIPPET_CHARS - 1] + "…"
+    return Evidence(
+        page=page.number,
+        snippet=snippet,
+        rule_id=rule_id,
+        char_start=start,
+        char_end=end,
+        box=page.box_for_span(start, end),
+    )
+
+
+def _sentences(pages: Iterable[Page]) -> Iterator[_Sentence]:
+    nlp = build_nlp()
+    texts = (page.text.replace("\n", " ") for page in pages)
+    for page, doc in zip(pages, nlp.pipe(texts, batch_size=8), strict=True):
+        yield from _group(page, doc)
+
+
+def _group(page: Page, doc: Doc) -> Iterator[_Sentence]:
+    by_sentence: dict[int, dict[str, list[Span]]] = {}
+    for label in {s.label_ for s in doc.spans[SPANS_KEY]}:
+        spans = filter_spans([s for s in doc.spans[SPANS_KEY] if s.label_ == label])
+        for span in spans:
+            by_sentence.setdefault(span.sent.start, {}).setdefault(label, []).append(span)
+    for sent in doc.sents:
+        if sent.start in by_sentence:
+            yield _Sentence(page, sent, by_sentence[sent.start])
+
+
+def _leading_count(tokens: list) -> float | None:  # type: ignore[type-arg]
+    first = tokens[0].text
+    glued = re.match(r"^(\d+)[x×]", first)
+    if glued:
+        return float(glued.group(1))
+    if first.lower() in ("a", "an", "one", "single"):
+        return 1.0
+    return parse_number(first) if tokens[0].like_num else None
+
+
+def _stated_unit(tokens: list) -> str | None:  # type: ignore[type-arg]
+    for token in reversed(tokens):
+        word = token.lower_.rstrip("s")
+        if word in _UNIT_WORDS and not token._.hw:
+            return _UNIT_WORDS[word]
+    return None
+
+
+def read_hardware(span: Span, year: int | None) -> dict | None:
+    """Slug, count as stated, unit and chips from one hardware span."""
+    tokens = list(span)
+    rule = span.id_
+    hw_text = "".join(t.text_with_ws for t in tokens if t._.hw).strip() or span.text
+    match = resolve_hardware(re.sub(r"^\d+[x×]", "", hw_text), year)
+    if match is None:
+        return None
+    count, unit = _leading_count(tokens), _stated_unit(tokens)
+    if rule == "hardware.named_with_count.v1":
+        count, unit = parse_number(tokens[-2].text), unit or "chip"
+    elif rule == "hardware.tpu_slice.v1":
+        count, unit = parse_number(tokens[-1].text), "core"
+    per_unit = None
+    if count is None and match.chips_per_unit and match.count_unit_hint in ("board", "pod"):
+        count, unit, per_unit = 1.0, match.count_unit_hint, match.chips_per_unit
+    elif unit is None or unit == match.count_unit_hint:
+        unit, per_unit = match.count_unit_hint or unit, match.chips_per_unit
+    if count is not None and count <= 0:
+        return None
+    unit = unit or "chip"
+    chips = chips_from_count(match.slug, count, unit, per_unit) if count is not None else None
+    return {"hardware": match.slug, "hardware_raw": span.text, "hardware_count": count,
+            "count_unit": unit, "chips": chips}  # fmt: skip
+
+
+def read_duration(span: Span) -> dict | None:
+    """Hours (or device-hours), with the range kept, from one duration span."""
+    tokens = [t for t in span if t.lower_ not in context_words]
+    rule = span.id_
+    if rule == "duration.compact_hm.v1":
+        hours = float(tokens[0].text[:-1])
+        if len(tokens) > 1:
+            hours += float(re.sub(r"[a-z]+$", "", tokens[1].text)) / 60
+        return {"duration_hours": hours, "duration_raw": span.text}
+    numbers = [_word_number(t.text) for t in tokens if t.like_num or t.lower_ in WORD_NUMBERS]
+    numbers = [n for n in numbers if n is not None]
+    if not numbers and tokens and tokens[0].text[:1] in "~∼≈":
+        numbers = [parse_number(tokens[0].text) or 0.0]
+    unit = tokens[-1].lower_
+    if unit.endswith("-years") or unit == "years":
+        unit = "year"
+    factor = duration_hours(1.0, unit) if unit != "year" else 8760.0
+    if not numbers or factor is None:
+        return None
+    values = [n * factor for n in numbers]
+    out: dict = {"duration_raw": span.text}
+    if len(values) >= 2 and values[0] < values[-1]:
+        out.update(duration_lo_hours=values[0], duration_hi_hours=values[-1])
+        mid = (values[0] + values[-1]) / 2
+    else:
+        mid = values[-1]
+    key = "device_hours" if rule == "duration.device_time.v1" else "duration_hours"
+    out[key] = mid
+    return out if mid > 0 else None
+
+
+context_words = {"~", "∼", "≈", "about", "around", "approximately", "roughly", "nearly",
+                 "almost", "over", "under", "only", "just", "between", "-", "–", "—", "to",
+                 "or", "and"}  # fmt: skip
+
+
+def _word_number(text: str) -> float | None:
+    return parse_number(text)
+
+
+def _per_unit_follows(span: Span) -> bool:
+    """'0.95s per mini-batch', '3 hours per epoch': a rate, not a training time."""
+    doc = span.doc
+    nxt = doc[span.end : span.end + 2]
+    return any(t.lower_ in ("per", "/", "each", "every") for t in nxt)
+
+
+def _is_device_time(span: Span) -> bool:
+    """'300 GPU days' names device-time, not 300 GPUs."""
+    nxt = span.doc[span.end : span.end + 2]
+    return any(t.lower_.strip("-") in _TIME_WORDS for t in nxt)
+
+
+_TIME_WORDS = {"days", "day", "hours", "hour", "years", "year", "weeks", "months", "hrs",
+               "core-years", "core-days", "core-hours"}  # fmt: skip
+
+
+def _training_from_sentence(sent: _Sentence, year: int | None) -> list[TrainingCandidate]:
+    text = sent.span.text
+    hw_spans = [s for s in sent.spans.get(q.HARDWARE, []) if not _is_device_time(s)]
+    dur_spans = [s for s in sent.spans.get(q.DURATION, []) if not _per_unit_follows(s)]
+    if not hw_spans and not dur_spans:
+        return []
+    hardware = [h for h in (read_hardware(s, year) | {"rule": s.id_} if read_hardware(s, year)
+                            else None for s in hw_spans) if h]  # fmt: skip
+    hardware = _merge_generic_and_named(hardware)
+    durations = [d | {"rule": s.id_} for s in dur_spans if (d := read_duration(s))]
+    rejected = context.is_inference(text)
+    device_time = all("device_hours" in d for d in durations)
+    if durations and not hardware and not device_time and not context.has_training_cue(text):
+        rejected = True
+    return _pair(sent, hardware, durations, rejected)
+
+
+def _merge_generic_and_named(hardware: list[dict]) -> list[dict]:
+    """'8 GPUs of NVIDIA M40': a counted generic mention and an uncounted named one are one run."""
+    named = [h for h in hardware if not h["hardware"].endswith("-unspecified")]
+    generic = [h for h in hardware if h["hardware"].endswith("-unspecified")]
+    counted = [g for g in generic if g["hardware_count"] is not None]
+    if len(named) == 1 and named[0]["hardware_count"] is None and counted:
+        kind = "tpu" if named[0]["hardware"].startswith("tpu") else "gpu"
+        same_kind = [g for g in counted if g["hardware"].startswith(kind)]
+        if same_kind:
+            merged = dict(named[0])
+            merged.update(hardware_count=same_kind[-1]["hardware_count"],
+                          count_unit=same_kind[-1]["count_unit"])  # fmt: skip
+            merged["chips"] = chips_from_count(
+                merged["hardware"], merged["hardware_count"], merged["count_unit"] or "chip"
+            )
+            return [merged]
+    if named and generic and all(g["hardware_count"] is None for g in generic):
+        return named
+    return hardware
+
+
+def _pair(sent: _Sentence, hardware: list[dict], durations: list[dict], rejected: bool):  # type: ignore[no-untyped-def]
+    text = sent.span.text
+    runs = []
+    n = max(len(hardware), len(durations))
+    for i in range(n):
+        hw = hardware[min(i, len(hardware) - 1)] if hardware else {}
+        dur = durations[i] if i < len(durations) else {}
+        rule = hw.get("rule") or dur.get("rule")
+        fields = {k: v for k, v in (hw | dur).items() if k != "rule"}
+        base = RULE_BASE_CONFIDENCE.get(hw.get("rule", ""), 0.6)
+        run = TrainingCandidate(
+            evidence=_evidence(sent.page, sent.span, rule),
+            stage=context.stage_of(text),
+            model=context.nearest_model(text, len(text)),
+            confidence=context.confidence(base, text),
+            **fields,
+        )
+        if rejected:
+            run.status, run.reject_reason = q.REJECTED, "inference_or_no_training_context"
+        runs.append(run)
+    return runs
+
+
+def _size_from_span(sent: _Sentence, span: Span) -> SizeCandidate | None:
+    text = span.text
+    if span.label_ == q.PARAM_COUNT:
+        number = re.search(r"\d[\d,.]*\s*[A-Za-z]*", re.sub(r"^#?\s*param\w*\s*[:=]?\s*", "", text, flags=re.I))
+        value = parse_scaled(number.group(0)) if number else None
+        quantity, unit = q.PARAM_COUNT, "params"
+    else:
+        value, unit = _read_flops(span)
+        quantity = q.FLOPS_PER_FORWARD
+    if value is None or value <= 0:
+        return None
+    offset = span.start_char - sent.span.start_char
+    return SizeCandidate(
+        quantity=quantity,
+        value=value,
+        raw_value=text,
+        unit=unit,
+        evidence=_evidence(sent.page, sent.span, span.id_),
+        model=context.nearest_model(sent.span.text, offset),
+        confidence=context.confidence(0.6, sent.span.text),
+    )
+
+
+def _read_flops(span: Span) -> tuple[float | None, str]:
+    tokens = list(span)
+    nums = [t for t in tokens if t.like_num]
+    if not nums:
+        return None, "flops"
+    value = parse_number(nums[0].text)
+    unit_text = "".join(t.text for t in tokens[tokens.index(nums[0]) + 1 :])
+    sci = re.match(r"^[x×]10\^?(\d+)", unit_text)
+    if sci:
+        value = value * 10 ** int(sci.group(1)) if value is not None else None
+        unit_text = unit_text[sci.end() :]
+    scale = flops_unit_scale(unit_text)
+    if value is None or scale is None:
+        return None, "flops"
+    return significant(value * scale[0]), scale[1]
+
+
+def extract_from_text(pages: list[Page], year: int | None = None) -> tuple[list[TrainingCandidate], list[SizeCandidate]]:
+    """All training runs and model sizes stated in the running text of ``pages``."""
+    training: list[TrainingCandidate] = []
+    sizes: list[SizeCandidate] = []
+    for sent in _sentences(pages):
+        training.extend(_training_from_sentence(sent, year))
+        for label in (q.PARAM_COUNT, q.FLOPS_PER_FORWARD):
+            for span in sent.spans.get(label, []):
+                size = _size_from_span(sent, span)
+                if size is not None:
+                    sizes.append(size)
+    return _merge_neighbours(training), sizes
+
+
+def _merge_neighbours(runs: list[TrainingCandidate]) -> list[TrainingCandidate]:
+    """A hardware-only run followed closely by a duration-only run on the same page is one run."""
+    merged: list[TrainingCandidate] = []
+    for run in runs:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and prev.status == run.status == q.CANDIDATE
+            and prev.evidence.page == run.evidence.page
+            and prev.hardware and prev.duration_hours is None and prev.device_hours is None
+            and run.hardware is None and (run.duration_hours or run.device_hours)
+            and (run.evidence.char_start or 0) - (prev.evidence.char_end or 0) < 400
+        ):
+            for name in ("duration_hours", "duration_lo_hours", "duration_hi_hours",
+                         "device_hours", "duration_raw"):  # fmt: skip
+                setattr(prev, name, getattr(run, name))
+            continue
+        merged.append(run)
+    return merged
