@@ -50,6 +50,10 @@ _SUFFIX = r"(?:[\s\-_(]+(?:\d+\s?gb\)?|sxm\d?|pcie|nvlink|hbm2e?))*"
 # Not inside a word; "8x V100" and "8xV100" both count as a boundary.
 _START = r"(?:(?<![a-z0-9])|(?<=\d[x×]))"
 _END = r"(?![a-z0-9])"
+# A model name must not continue into a variant the catalog lacks: "GTX 1070 Ti", "RTX 2080
+# Super" and "GTX 1080 Mobile" are not a GTX 1070, RTX 2080 or GTX 1080 (longer aliases such as
+# "GTX 1080 Ti" are tried first, so this only rejects unknown variants).
+_NO_VARIANT = r"(?![\s\-_]+(?:ti|xp|super|black|max[\s\-]?q|mobile)(?![a-z0-9]))"
 # A generic alias must not be the start of a versioned name ("Cloud TPU v3").
 _NOT_VERSIONED = r"(?![\s\-_]*v?\d)"
 _TEMPLATE = "{n}"
@@ -133,7 +137,7 @@ def _compiled(include_generic: bool) -> tuple[re.Pattern[str], tuple[str, ...]]:
         tail = _NOT_VERSIONED if rows[key][0].generic else ""
         by_first.setdefault(key[0], []).append(f"(?P<a{i}>{body}){tail}")
     groups = "|".join(f"(?={re.escape(c)})(?:{'|'.join(b)})" for c, b in by_first.items())
-    pattern = rf"{_START}{_PREFIX}(?:{groups})(?:'?s)?{_SUFFIX}{_END}"
+    pattern = rf"{_START}{_PREFIX}(?:{groups})(?:'?s)?{_SUFFIX}{_END}{_NO_VARIANT}"
     return re.compile(pattern, re.IGNORECASE), tuple(keys)
 
 

@@ -58,6 +58,7 @@ TRUTH_TABLE = [
     ("Titan X (Pascal)", 2016, "titan-x-pascal"),
     ("NVIDIA Titan Xp", None, "titan-xp"),
     ("TITAN XP", None, "titan-xp"),
+    ("GeForce GTX Titan Xp", None, "titan-xp"),
     ("Titan V", None, "titan-v"),
     ("four 1080Ti GPUs", None, "gtx-1080-ti"),
     ("GeForce GTX 1080 Ti", None, "gtx-1080-ti"),
@@ -76,6 +77,11 @@ TRUTH_TABLE = [
     ("GPUs (V100)", None, "tesla-v100"),  # a named model beats the generic word
     ("16 Cloud TPUs", None, "tpu-unspecified"),
     ("Intel Xeon CPUs", None, "cpu"),
+    ("Tensor Processing Units", None, "tpu-unspecified"),
+    # a variant the catalog lacks is not its base model: only the generic word is left
+    ("8 GTX 1070 Ti GPUs", None, "gpu-unspecified"),
+    ("two RTX 2080 Super GPUs", None, "gpu-unspecified"),
+    ("a GTX 1080 Mobile GPU", None, "gpu-unspecified"),
 ]
 NOT_HARDWARE = [
     "ResNet-50",
