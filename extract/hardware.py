@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from schema.hardware import HardwareAlias, get_accelerator, load_aliases
+from schema.hardware import COUNT_UNITS, HardwareAlias, get_accelerator, load_aliases
 
 # Words that may precede a model name without changing it. Tried lazily, so an alias that itself
 # starts with one of them ("Pascal Titan X", "Cloud TPU") is preferred over prefix + shorter alias.
@@ -58,7 +58,6 @@ _NO_VARIANT = r"(?![\s\-_]+(?:ti|xp|super|black|max[\s\-]?q|mobile)(?![a-z0-9]))
 _NOT_VERSIONED = r"(?![\s\-_]*v?\d)"
 _TEMPLATE = "{n}"
 
-COUNT_UNITS = ("chip", "core", "board", "machine", "pod")
 _UNIT_SYNONYMS = {
     "gpu": "chip",
     "device": "chip",
@@ -95,7 +94,7 @@ class HardwareMatch:
 
 def _alias_key(alias: str) -> str:
     """The alias's words, lower-case, as the regex sees them ("TPU-v3" and "tpu v3" coincide)."""
-    return " ".join(re.findall(r"[a-z0-9]+|\{n\}|[.+]", alias.lower()))
+    return " ".join(re.findall(r"[a-z0-9]+|\{n\}|\.", alias.lower()))
 
 
 def _alias_pattern(key: str) -> str:
@@ -104,7 +103,7 @@ def _alias_pattern(key: str) -> str:
     for word in key.split():
         if word == _TEMPLATE:
             pattern += r"[\-–](?P<n>\d+)"
-        elif word in (".", "+") or pattern.endswith((r"\.", r"\+")) or not pattern:
+        elif word == "." or pattern.endswith(r"\.") or not pattern:
             pattern += re.escape(word)
         else:
             pattern += _SEP + re.escape(word)
@@ -127,18 +126,24 @@ def alias_strings() -> list[str]:
 
 
 @cache
-def _compiled(include_generic: bool) -> tuple[re.Pattern[str], tuple[str, ...]]:
+def _keys() -> tuple[str, ...]:
+    """Alias keys in regex order; group ``a<i>`` of either compiled pattern is ``_keys()[i]``."""
+    return tuple(_alias_key(a) for a in alias_strings())
+
+
+@cache
+def _compiled(include_generic: bool) -> re.Pattern[str]:
     rows = _rows_by_key()
-    keys = [_alias_key(a) for a in alias_strings()]
-    keys = [k for k in keys if include_generic or not rows[k][0].generic]
     by_first: dict[str, list[str]] = {}  # grouped by first character: re tries no trie itself
-    for i, key in enumerate(keys):
+    for i, key in enumerate(_keys()):
+        if rows[key][0].generic and not include_generic:
+            continue
         body = _alias_pattern(key).replace("?P<n>", f"?P<n{i}>")
         tail = _NOT_VERSIONED if rows[key][0].generic else ""
         by_first.setdefault(key[0], []).append(f"(?P<a{i}>{body}){tail}")
     groups = "|".join(f"(?={re.escape(c)})(?:{'|'.join(b)})" for c, b in by_first.items())
     pattern = rf"{_START}{_PREFIX}(?:{groups})(?:'?s)?{_SUFFIX}{_END}{_NO_VARIANT}"
-    return re.compile(pattern, re.IGNORECASE), tuple(keys)
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def alias_regex(include_generic: bool = True) -> re.Pattern[str]:
@@ -147,7 +152,7 @@ def alias_regex(include_generic: bool = True) -> re.Pattern[str]:
     Use ``resolve_match`` (or ``find_hardware``) to turn its matches into ``HardwareMatch``.
     ``include_generic=False`` leaves out "GPU", "TPU", "CPU", "Cloud TPU" and the like.
     """
-    return _compiled(include_generic)[0]
+    return _compiled(include_generic)
 
 
 def _pick_row(rows: tuple[HardwareAlias, ...], year: int | None) -> HardwareAlias | None:
@@ -166,13 +171,10 @@ def _slice_unit(row: HardwareAlias, n: int) -> tuple[str, float]:
     return ("board" if chips == acc.chips_per_board else "pod"), chips
 
 
-def resolve_match(
-    m: re.Match[str], year: int | None = None, include_generic: bool = True
-) -> HardwareMatch | None:
-    """Turn a match of ``alias_regex(include_generic)`` into a HardwareMatch (None: no row fits)."""
-    keys = _compiled(include_generic)[1]
+def resolve_match(m: re.Match[str], year: int | None = None) -> HardwareMatch | None:
+    """Turn a match of ``alias_regex()`` into a HardwareMatch (None: no row fits ``year``)."""
     i = int((m.lastgroup or "a")[1:])  # the alias group closes last: "a<i>"
-    row = _pick_row(_rows_by_key()[keys[i]], year)
+    row = _pick_row(_rows_by_key()[_keys()[i]], year)
     if row is None:
         return None
     unit, per_unit = row.count_unit_hint, row.chips_per_unit

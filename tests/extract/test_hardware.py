@@ -11,6 +11,7 @@ from extract.hardware import (
     chips_from_match,
     find_hardware,
     resolve_hardware,
+    resolve_match,
 )
 from schema.hardware import UnknownHardwareError
 
@@ -213,6 +214,8 @@ def test_alias_regex_finds_every_mention_in_running_text() -> None:
     ]
     assert len(alias_regex().findall(text)) == len(found)
     assert alias_regex(include_generic=False).search("8 GPUs") is None
+    specific = [resolve_match(m, 2015) for m in alias_regex(include_generic=False).finditer(text)]
+    assert [h.slug for h in specific if h] == ["gtx-titan-black", "tpu-v3", "tesla-p100"]
 
 
 def test_alias_strings_longest_first() -> None:
