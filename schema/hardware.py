@@ -63,10 +63,6 @@ class Accelerator:
         value: float | None = getattr(self, f"peak_{precision}_flops")
         return value
 
-    @property
-    def release_year(self) -> int | None:
-        return int(self.release_date[:4]) if self.release_date else None
-
 
 @dataclass(frozen=True)
 class HardwareAlias:
