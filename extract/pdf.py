@@ -180,7 +180,17 @@ def parse_pdf(
         sha256=sha256 or sha256_bytes(data),
         pages=pages,
         arxiv_version=stamp[1] if stamp and stamp[0] == paper_id else None,
+        title=guess_title(pages[0]),
     )
+
+
+def guess_title(page: Page) -> str | None:
+    """The first substantial line of page 1 (the stamp and running heads skipped)."""
+    for line in page.text.splitlines()[:8]:
+        text = line.strip()
+        if len(text.split()) >= 2 and not ARXIV_STAMP.search(text) and len(text) < 200:
+            return text
+    return None
 
 
 def parse_pdf_file(path: Path, paper_id: str, **kwargs: object) -> PaperDoc:

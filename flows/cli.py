@@ -1,0 +1,201 @@
+"""The ``paperflops`` command line.
+
+Exit codes (also in the README): 0 success (papers that failed are recorded, not fatal);
+1 the command ran but found a problem it reports (e.g. ``status --fail-on-errors``);
+2 usage error (bad option, missing folder or file); 3 database unreachable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+EXIT_DB = 3
+
+app = typer.Typer(
+    name="paperflops",
+    help="Rebuild the compute-per-result dataset of deep-learning papers, with provenance.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="PAPERFLOPS_DB_URL", help="Database URL (default: sqlite file paperflops.sqlite)."),
+]
+
+_PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_TO_API_ENABLED": "false",
+    "PREFECT_UI_ENABLED": "false",
+}
+
+
+def _prefect_env() -> None:
+    """Quiet, patient defaults for Prefect's ephemeral server (the user's settings win)."""
+    for name, value in _PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+
+def _engine(db: str | None):  # type: ignore[no-untyped-def]
+    from db.engine import DatabaseUnavailableError, check_connection, make_engine, migrate
+
+    engine = make_engine(db)
+    try:
+        check_connection(engine)
+        migrate(engine)
+    except DatabaseUnavailableError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_DB) from exc
+    return engine
+
+
+@app.command()
+def refresh(
+    pdf_dir: Annotated[Path | None, typer.Option(help="Folder of PDFs to read (searched recursively).")] = None,
+    sources: Annotated[str, typer.Option(help="Comma-separated sources: pdf-dir,arxiv,leaderboards.")] = "pdf-dir",
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many papers.")] = None,
+    force: Annotated[bool, typer.Option(help="Re-extract papers even when unchanged.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Fetch, parse and extract new or changed papers into the database (incremental)."""
+    wanted = {s.strip() for s in sources.split(",") if s.strip()}
+    if "pdf-dir" in wanted and pdf_dir is None:
+        raise typer.BadParameter("the pdf-dir source needs --pdf-dir DIR", param_hint="--pdf-dir")
+    if pdf_dir is not None and not pdf_dir.is_dir():
+        raise typer.BadParameter(f"{pdf_dir} is not a folder", param_hint="--pdf-dir")
+    _engine(db).dispose()
+    _prefect_env()
+    from flows.pipeline import refresh_flow
+
+    report = refresh_flow(pdf_dir=str(pdf_dir) if pdf_dir else None, db_url=db, limit=limit, force=force)
+    out.print(
+        f"run {report.run_id}: {report.n_papers} papers, {report.n_extracted} extracted, "
+        f"{report.n_skipped} unchanged, {report.n_failed} failed"
+    )
+    for paper_id, status, message in report.failures:
+        out.print(f"  {paper_id}: {status}: {message.splitlines()[0] if message else ''}")
+
+
+@app.command()
+def status(
+    db: DbOption = None,
+    fail_on_errors: Annotated[bool, typer.Option(help="Exit 1 when any paper failed.")] = False,
+) -> None:
+    """Papers per status, the latest runs, and every failure with its reason."""
+    from db import queries
+    from db.engine import session_scope
+
+    engine = _engine(db)
+    with session_scope(engine) as session:
+        summary = queries.status_summary(session)
+        failures = queries.failures(session)
+    table = Table(title="papers by status")
+    table.add_column("status")
+    table.add_column("papers", justify="right")
+    for name, count in _pairs(summary):
+        table.add_row(str(name), str(count))
+    out.print(table)
+    if len(failures):
+        fail = Table(title="failures")
+        for column in ("paper_id", "status", "message"):
+            fail.add_column(column)
+        for row in _rows(failures):
+            fail.add_row(str(row[0]), str(row[1]), str(row[2] or "").splitlines()[0][:120] if row[2] else "")
+        out.print(fail)
+    if fail_on_errors and len(failures):
+        raise typer.Exit(EXIT_PROBLEM)
+
+
+def _pairs(summary):  # type: ignore[no-untyped-def]
+    if hasattr(summary, "items"):
+        return list(summary.items())
+    if hasattr(summary, "itertuples"):
+        return [(r[0], r[1]) for r in summary.itertuples(index=False)]
+    return list(summary)
+
+
+def _rows(frame):  # type: ignore[no-untyped-def]
+    if hasattr(frame, "itertuples"):
+        return [tuple(r) for r in frame.itertuples(index=False)]
+    return [tuple(r) if not hasattr(r, "paper_id") else (r.paper_id, r.status, r.message) for r in frame]
+
+
+@app.command()
+def export(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder that receives the snapshot folder.")],
+    db: DbOption = None,
+) -> None:
+    """Write an immutable snapshot (CSV + Parquet, data dictionary, manifest)."""
+    from db.export import export_snapshot
+    from extract.rules_loader import ruleset_sha256
+    from flows.pipeline import CODE_VERSION
+
+    engine = _engine(db)
+    path = export_snapshot(engine, out_dir, code_version=CODE_VERSION, ruleset_sha256=ruleset_sha256())
+    out.print(f"snapshot written: {path}")
+
+
+@app.command("eval")
+def evaluate(
+    gold: Annotated[Path, typer.Option(help="Gold labels (JSONL, format of gold/SPEC.md).")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full report as JSON.")] = None,
+    misses: Annotated[int, typer.Option(help="Show this many misses per field.")] = 0,
+    db: DbOption = None,
+) -> None:
+    """Score the database's extractions against gold labels (P, R, F1 per field)."""
+    if not gold.is_file():
+        raise typer.BadParameter(f"{gold} is not a file", param_hint="--gold")
+    from db import queries
+    from db.engine import session_scope
+    from extract import evaluate as ev
+
+    engine = _engine(db)
+    with session_scope(engine) as session:
+        extracted = queries.extracted_for_eval(session)
+    report = ev.evaluate(ev.load_gold(gold), extracted)
+    out.print(ev.render_table(report))
+    if misses:
+        _print_misses(ev.report_to_json(report), misses)
+    if json_out:
+        json_out.write_text(json.dumps(ev.report_to_json(report), indent=2, default=str))
+        out.print(f"report written: {json_out}")
+
+
+def _print_misses(data: dict, n: int) -> None:
+    for name, field in data.get("fields", {}).items():
+        for miss in field.get("misses", [])[:n]:
+            out.print(f"  miss {name}: {json.dumps(miss, default=str)[:200]}")
+
+
+def _register_extensions() -> None:
+    try:
+        from analysis.cli import register
+    except ImportError:  # the analysis package is optional at import time
+        return
+    register(app)
+
+
+_register_extensions()
+
+
+def main() -> None:  # pragma: no cover - console entry
+    logging.basicConfig(level=logging.WARNING)
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

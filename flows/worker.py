@@ -1,0 +1,78 @@
+"""What a worker does for one paper: read the file, parse, extract. Pure of DB and Prefect.
+
+Returns a picklable outcome so that it can run in a process pool; a PaperError becomes a
+failed outcome with the status and message to record, never an exception for the flow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extract.errors import PaperError
+from extract.paper import extract_pdf_bytes
+from schema import quantities as q
+from schema.records import Extraction
+
+
+@dataclass(slots=True)
+class PaperRef:
+    """A paper to process: where its PDF is and what we know of it."""
+
+    paper_id: str
+    path: str
+    sha256: str
+    n_bytes: int
+    arxiv_version: int | None = None
+    year: int | None = None
+    title: str | None = None
+    source: str = "pdf-dir"
+    source_url: str | None = None
+
+
+@dataclass(slots=True)
+class PaperOutcome:
+    ref: PaperRef
+    status: str
+    message: str | None = None
+    n_pages: int | None = None
+    title: str | None = None
+    arxiv_version: int | None = None
+    extraction: Extraction = field(default_factory=Extraction)
+    seconds: float = 0.0
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def process_paper(ref: PaperRef) -> PaperOutcome:
+    """Parse and extract one paper; every failure is returned, none raised."""
+    started = time.perf_counter()
+    try:
+        data = Path(ref.path).read_bytes()
+        doc, extraction = extract_pdf_bytes(data, ref.paper_id, ref.year)
+    except PaperError as exc:
+        return PaperOutcome(ref, exc.status, str(exc), seconds=time.perf_counter() - started)
+    except OSError as exc:
+        return PaperOutcome(ref, q.STATUS_NO_PDF, f"cannot read {ref.path}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - one bad paper must never stop the run
+        message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+        return PaperOutcome(ref, q.STATUS_ERROR, message, seconds=time.perf_counter() - started)
+    status = q.STATUS_OK if len(extraction) else q.STATUS_NO_CANDIDATES
+    return PaperOutcome(
+        ref,
+        status,
+        n_pages=doc.n_pages,
+        title=doc.title,
+        arxiv_version=doc.arxiv_version,
+        extraction=extraction,
+        seconds=time.perf_counter() - started,
+    )
