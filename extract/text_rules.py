@@ -150,7 +150,7 @@ def read_duration(span: Span) -> dict | None:
         mid = (values[0] + values[-1]) / 2
     else:
         mid = values[-1]
-    key = "device_hours" if rule == "duration.device_time.v1" else "duration_hours"
+    key = "device_hours" if rule.startswith("duration.device_time") else "duration_hours"
     out[key] = mid
     return out if mid > 0 else None
 
