@@ -51,6 +51,8 @@ def training_examples(benchmark: str) -> int | None:
 
 # Column header -> (kind, metric). Order matters: the first match wins.
 _HEADER_RULES: list[tuple[str, str, str | None]] = [
+    (r"(core|gpu|tpu\w*|device|chip)[- ]?(days|hours|years|hrs)", "device_time", None),
+    (r"train(ing)?\s*(time|cost|hours|days)|time\s*to\s*train|wall[- ]?clock", "duration", None),
     (r"#\s*param|\bparam(eter)?s?\b|\bparams?\.|#\s*p\b|model size|\bsize\s*\(m\)", "params", None),
     (r"flops|\bmacs?\b|mult[-\s]?adds|multiply[-\s]?adds|madds|\bops\b", "flops", None),
     (r"top[-\s]?1.*(err|error)|(err|error).*top[-\s]?1", "result", "top1_error"),

@@ -34,7 +34,8 @@ _NOT_MODELS = {
     "SGD", "Adam", "AdamW", "ReLU", "BN", "Eq", "API", "CUDA", "RAM", "GB", "ImageNet-1K",
     "ImageNet-1k", "ImageNet-21k", "ImageNet-22k", "JFT-300M", "We", "In", "The", "Our", "AP",
     "EM", "F1", "NER", "NLP", "LM", "OOM", "HBM", "Top-1", "Top-5", "PASCAL", "VOC", "CIFAR-10",
-    "CIFAR-100", "SOTA", "ILSVRC-2012", "MNIST",
+    "CIFAR-100", "SOTA", "ILSVRC-2012", "MNIST", "GTX", "RTX", "Tesla", "Titan", "TITAN",
+    "Quadro", "GeForce", "Cloud", "Google", "TPUv2", "TPUv3", "TPUv4",
 }  # fmt: skip
 
 

@@ -11,10 +11,12 @@ from collections import Counter
 from extract.benchmarks import benchmark_mentions
 from extract.pdf import parse_pdf
 from extract.rules_loader import ruleset_sha256
+from extract.sections import inside, merge, reference_ranges, table_ranges
+from extract.training import consolidate_runs
 from extract.table_rules import extract_from_table
 from extract.tables import find_tables
 from extract.text_rules import extract_from_text
-from schema.records import Extraction, PaperDoc, ResultCandidate, SizeCandidate
+from schema.records import Extraction, PaperDoc, ResultCandidate, SizeCandidate, Table
 
 # Bump when extraction code changes behaviour; with the rules hash it keys re-extraction.
 EXTRACTOR_VERSION = "0.1.0"
@@ -54,17 +56,26 @@ def extract_doc(doc: PaperDoc) -> Extraction:
         page_counts[page.number] = benchmark_mentions(page.text)
         paper_counts.update(page_counts[page.number])
     extraction = Extraction()
+    refs = reference_ranges(doc.pages)
     for page in doc.pages:
-        for table in find_tables(page):
-            results, sizes = extract_from_table(table, page_counts[page.number], paper_counts)
+        page_tables = [t for t in find_tables(page) if not inside(refs, page.number, *_span(t))]
+        doc.tables.extend(page_tables)
+        for table in page_tables:
+            results, sizes, runs = extract_from_table(table, page_counts[page.number], paper_counts)
             extraction.results.extend(results)
             extraction.sizes.extend(sizes)
-    training, text_sizes = extract_from_text(doc.pages, doc.year)
-    extraction.training.extend(training)
+            extraction.training.extend(runs)
+    skip = merge(refs, table_ranges(doc.tables))
+    training, text_sizes = extract_from_text(doc.pages, doc.year, skip)
+    extraction.training = consolidate_runs(training + extraction.training)
     extraction.sizes.extend(text_sizes)
     extraction.results = _dedupe_results(extraction.results)
     extraction.sizes = _dedupe_sizes(extraction.sizes)
     return extraction
+
+
+def _span(table: Table) -> tuple[int, int]:
+    return table.char_start or 0, table.char_end or 0
 
 
 def extract_pdf_bytes(data: bytes, paper_id: str, year: int | None = None) -> tuple[PaperDoc, Extraction]:

@@ -20,7 +20,8 @@ from extract.tables import PLACEHOLDER
 from extract.units import parse_number, parse_scaled
 from schema import quantities as q
 from schema.ids import table_locator
-from schema.records import Evidence, ResultCandidate, SizeCandidate, Table
+from extract.units import HOURS_PER
+from schema.records import Evidence, ResultCandidate, SizeCandidate, Table, TrainingCandidate
 
 RULE_PREFIX = "table"
 _MARKS = re.compile(r"[*†‡§¶⋆∗\u2020\u2021]+")
@@ -140,10 +141,53 @@ def _sizes(table: Table, c: int, kind: str) -> list[SizeCandidate]:
     return out
 
 
-def extract_from_table(table: Table, page_counts: Counter, paper_counts: Counter) -> tuple[list[ResultCandidate], list[SizeCandidate]]:
-    """Results and sizes of one table; ``*_counts`` are benchmark mentions on its page / paper."""
+_HEADER_UNIT = re.compile(r"\b(h|hrs?|hours?|days?|d|weeks?|min|minutes?|years?)\b", re.I)
+
+
+def _hours_factor(header: str) -> float | None:
+    match = _HEADER_UNIT.search(header.replace("(", " ").replace(")", " "))
+    if not match:
+        return None
+    unit = match.group(1).lower()
+    return 8760.0 if unit.startswith("year") else HOURS_PER.get(unit)
+
+
+def _cell_hours(cell: str, factor: float | None) -> float | None:
+    text = clean_cell(cell)
+    compact = re.fullmatch(r"(\d+(?:\.\d+)?)\s*h(?:\s*(\d+)\s*m(?:in)?)?", text)
+    if compact:
+        return float(compact.group(1)) + (float(compact.group(2)) / 60 if compact.group(2) else 0)
+    value = parse_scaled(text) if text and text not in PLACEHOLDER else None
+    return value * factor if value and factor else None
+
+
+def _durations(table: Table, c: int, kind: str) -> list[TrainingCandidate]:
+    """A 'train time (h)' or 'TPUv3-core-days' column: one duration-only run per row."""
+    header = table.rows[0][c]
+    factor = _hours_factor(header) or (24.0 if "day" in header.lower() else None)
+    rule = f"{RULE_PREFIX}.{table.method}.{kind}.v1"
+    key = "device_hours" if kind == "device_time" else "duration_hours"
+    out = []
+    for r, row in enumerate(table.rows[1:], 1):
+        hours = _cell_hours(row[c], factor) if c < len(row) else None
+        if hours is None or hours <= 0:
+            continue
+        run = TrainingCandidate(evidence=_row_evidence(table, r, c, rule),
+                                model=model_name(row) or None, confidence=0.55,
+                                duration_raw=f"{row[c]} ({header})")  # fmt: skip
+        setattr(run, key, hours)
+        out.append(run)
+    return out
+
+
+def extract_from_table(
+    table: Table, page_counts: Counter, paper_counts: Counter
+) -> tuple[list[ResultCandidate], list[SizeCandidate], list[TrainingCandidate]]:
+    """Results, sizes and durations of one table; ``*_counts``: benchmark mentions on its
+    page / in the paper."""
     if len(table.rows) < 2:
-        return [], []
+        return [], [], []
+    runs: list[TrainingCandidate] = []
     headers = table.rows[0]
     table_level = benchmark_mentions(table.caption + " " + " ".join(headers))
     levels = [table_level, page_counts, paper_counts]
@@ -158,4 +202,6 @@ def extract_from_table(table: Table, page_counts: Counter, paper_counts: Counter
             results.extend(_results(table, c, metric, levels))
         elif kind in ("params", "flops"):
             sizes.extend(_sizes(table, c, kind))
-    return results, sizes
+        elif kind in ("duration", "device_time"):
+            runs.extend(_durations(table, c, kind))
+    return results, sizes, runs

@@ -8,13 +8,14 @@ inference, stage, own model or cited baseline).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from extract import context
+from extract import context, sections
+from extract.sections import Ranges
 from extract.hardware import chips_from_count, resolve_hardware
 from extract.nlp import SPANS_KEY, build_nlp
 from extract.units import (
@@ -62,11 +63,13 @@ def _evidence(page: Page, sent: Span, rule_id: str) -> Evidence:
     )
 
 
-def _sentences(pages: Iterable[Page]) -> Iterator[_Sentence]:
+def _sentences(pages: list[Page], skip: Ranges) -> Iterator[_Sentence]:
     nlp = build_nlp()
     texts = (page.text.replace("\n", " ") for page in pages)
     for page, doc in zip(pages, nlp.pipe(texts, batch_size=8), strict=True):
-        yield from _group(page, doc)
+        for sent in _group(page, doc):
+            if not sections.inside(skip, page.number, sent.span.start_char, sent.span.end_char):
+                yield sent
 
 
 def _group(page: Page, doc: Doc) -> Iterator[_Sentence]:
@@ -80,8 +83,13 @@ def _group(page: Page, doc: Doc) -> Iterator[_Sentence]:
             yield _Sentence(page, sent, by_sentence[sent.start])
 
 
+_MEMORY_UNITS = {"gb", "g", "gib", "mb", "tb"}
+
+
 def _leading_count(tokens: list) -> float | None:  # type: ignore[type-arg]
     first = tokens[0].text
+    if len(tokens) > 1 and tokens[1].lower_ in _MEMORY_UNITS:
+        return None  # "32GB V100 GPUs": memory, not a count
     glued = re.match(r"^(\d+)[x×]", first)
     if glued:
         return float(glued.group(1))
@@ -181,16 +189,40 @@ _TIME_WORDS = {"days", "day", "hours", "hour", "years", "year", "weeks", "months
                "core-years", "core-days", "core-hours"}  # fmt: skip
 
 
+_PER_DEVICE = re.compile(r"(/|per|each|every)\s*(gpu|tpu|device|core|chip|worker)\b", re.I)
+
+
+def _hardware_doubt(hw: dict, text: str) -> str | None:
+    """Why a hardware mention cannot describe a training run, or None when it can.
+
+    Uncounted generic words ("the GPU", "GPUs") never do ("generic_uncounted": dropped); a CPU
+    only when the sentence trains on it; "a single GPU" / "32 images per GPU" only with a
+    training cue and no per-device rate (those are kept as rejected candidates with the reason).
+    """
+    slug, rule = hw["hardware"], hw["rule"]
+    if hw["hardware_count"] is None and (slug.endswith("-unspecified") or slug == "cpu"):
+        return "generic_uncounted"
+    if slug == "cpu" and not re.search(r"\btrain\w*\b[^.]{0,60}\bCPUs?\b", text, re.I):
+        return "cpu_not_training"
+    if rule.startswith("hardware.single_") and not context.has_training_cue(text):
+        return "no_training_context"
+    if _PER_DEVICE.search(text) and hw["hardware_count"] in (None, 1.0):
+        return "per_device_rate"
+    return None
+
+
 def _training_from_sentence(sent: _Sentence, year: int | None) -> list[TrainingCandidate]:
     text = sent.span.text
     hw_spans = [s for s in sent.spans.get(q.HARDWARE, []) if not _is_device_time(s)]
     dur_spans = [s for s in sent.spans.get(q.DURATION, []) if not _per_unit_follows(s)]
     if not hw_spans and not dur_spans:
         return []
-    hardware = [h for h in (read_hardware(s, year) | {"rule": s.id_} if read_hardware(s, year)
-                            else None for s in hw_spans) if h]  # fmt: skip
-    hardware = _merge_generic_and_named(hardware)
+    hardware = [h | {"rule": s.id_} for s in hw_spans if (h := read_hardware(s, year))]
+    hardware = [h | {"doubt": _hardware_doubt(h, text)} for h in _merge_generic_and_named(hardware)]
+    hardware = [h for h in hardware if h["doubt"] != "generic_uncounted"]
     durations = [d | {"rule": s.id_} for s in dur_spans if (d := read_duration(s))]
+    if not hardware and not durations:
+        return []
     rejected = context.is_inference(text)
     device_time = all("device_hours" in d for d in durations)
     if durations and not hardware and not device_time and not context.has_training_cue(text):
@@ -219,16 +251,37 @@ def _merge_generic_and_named(hardware: list[dict]) -> list[dict]:
     return hardware
 
 
+def _combine(durations: list[dict]) -> tuple[dict, list[dict]]:
+    """The first wall-clock duration and the first device-time total describe one run."""
+    wall = [d for d in durations if "duration_hours" in d]
+    device = [d for d in durations if "device_hours" in d]
+    first: dict = {}
+    if wall:
+        first |= wall[0]
+    if device:
+        first |= {k: v for k, v in device[0].items() if k != "duration_raw" or not wall}
+        first.setdefault("rule", device[0]["rule"])
+    rest = wall[1:] + device[1:]
+    return first, rest
+
+
 def _pair(sent: _Sentence, hardware: list[dict], durations: list[dict], rejected: bool):  # type: ignore[no-untyped-def]
+    """Runs of one sentence: the i-th hardware with the i-th duration; extra durations are
+    comparisons ("9.5 vs. 25.5 hours") and get a lower confidence."""
     text = sent.span.text
+    if len(hardware) <= 1:
+        first, rest = _combine(durations)
+        pairs = [((hardware[0] if hardware else {}), first, 0.0)]
+        pairs += [((hardware[0] if hardware else {}), d, -0.25) for d in rest]
+    else:
+        pairs = [(hw, durations[i] if i < len(durations) else {}, 0.0) for i, hw in enumerate(hardware)]
     runs = []
-    n = max(len(hardware), len(durations))
-    for i in range(n):
-        hw = hardware[min(i, len(hardware) - 1)] if hardware else {}
-        dur = durations[i] if i < len(durations) else {}
+    for hw, dur, penalty in pairs:
+        if not hw and not dur:
+            continue
         rule = hw.get("rule") or dur.get("rule")
-        fields = {k: v for k, v in (hw | dur).items() if k != "rule"}
-        base = RULE_BASE_CONFIDENCE.get(hw.get("rule", ""), 0.6)
+        fields = {k: v for k, v in (hw | dur).items() if k not in ("rule", "doubt")}
+        base = RULE_BASE_CONFIDENCE.get(hw.get("rule", ""), 0.6) + penalty
         run = TrainingCandidate(
             evidence=_evidence(sent.page, sent.span, rule),
             stage=context.stage_of(text),
@@ -236,8 +289,9 @@ def _pair(sent: _Sentence, hardware: list[dict], durations: list[dict], rejected
             confidence=context.confidence(base, text),
             **fields,
         )
-        if rejected:
-            run.status, run.reject_reason = q.REJECTED, "inference_or_no_training_context"
+        if rejected or hw.get("doubt"):
+            run.status = q.REJECTED
+            run.reject_reason = hw.get("doubt") or "inference_or_no_training_context"
         runs.append(run)
     return runs
 
@@ -282,11 +336,16 @@ def _read_flops(span: Span) -> tuple[float | None, str]:
     return significant(value * scale[0]), scale[1]
 
 
-def extract_from_text(pages: list[Page], year: int | None = None) -> tuple[list[TrainingCandidate], list[SizeCandidate]]:
-    """All training runs and model sizes stated in the running text of ``pages``."""
+def extract_from_text(
+    pages: list[Page], year: int | None = None, skip: Ranges | None = None
+) -> tuple[list[TrainingCandidate], list[SizeCandidate]]:
+    """All training runs and model sizes stated in the running text of ``pages``.
+
+    ``skip`` holds character ranges per page (references, table bodies) that are not prose.
+    """
     training: list[TrainingCandidate] = []
     sizes: list[SizeCandidate] = []
-    for sent in _sentences(pages):
+    for sent in _sentences(pages, skip or {}):
         training.extend(_training_from_sentence(sent, year))
         for label in (q.PARAM_COUNT, q.FLOPS_PER_FORWARD):
             for span in sent.spans.get(label, []):

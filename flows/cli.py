@@ -169,9 +169,9 @@ def evaluate(
     report = ev.evaluate(ev.load_gold(gold), extracted)
     out.print(ev.render_table(report))
     if misses:
-        _print_misses(ev.report_to_json(report), misses)
+        _print_misses(ev.report_to_dict(report), misses)
     if json_out:
-        json_out.write_text(json.dumps(ev.report_to_json(report), indent=2, default=str))
+        json_out.write_text(ev.report_to_json(report), encoding="utf-8")
         out.print(f"report written: {json_out}")
 
 
