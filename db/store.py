@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -373,7 +374,7 @@ def store_extraction(
     *,
     paper_id: str,
     sha256: str,
-    doc_path: str | None,
+    doc_path: str | os.PathLike[str] | None,
     n_bytes: int,
     n_pages: int | None,
     extraction: Extraction,
@@ -396,6 +397,7 @@ def store_extraction(
         raise ValueError("paper_id must be a non-empty string")
     if session.get(Paper, paper_id) is None:
         upsert_paper(session, paper_id)
+    doc_path = os.fspath(doc_path) if doc_path is not None else None
 
     tally = _Tally()
     ev_kw = {
