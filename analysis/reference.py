@@ -220,6 +220,19 @@ def convert_file(frame: pd.DataFrame, source: SourceFile) -> list[dict]:
     return records
 
 
+def warn_shared_ids(table: pd.DataFrame) -> list[str]:
+    """Log (and return) paper ids that several titles share, e.g. one link pasted twice.
+
+    In the 2022 MIT data, the Inception-v3 and Inception-v4 rows carry NASNet's arXiv link
+    (1707.07012); the id follows the link, as for every row, and curators are told.
+    """
+    titles = table.groupby("paper_id")["title"].nunique()
+    shared = sorted(titles[titles > 1].index)
+    for pid in shared:
+        log.warning("paper_id %s is shared by %d titles", pid, titles[pid])
+    return shared
+
+
 def mit_dir(reference_dir: Path) -> Path:
     """The folder holding the MIT CSVs: ``reference_dir/mit-futuretech`` or the folder itself."""
     reference_dir = Path(reference_dir)
@@ -244,6 +257,7 @@ def load_mit(reference_dir: Path) -> tuple[pd.DataFrame, dict]:
         records.extend(convert_file(raw, source))
         files[source.filename] = {"sha256": sha256(path), "model_rows": len(raw)}
     table = pd.DataFrame.from_records(records)
+    warn_shared_ids(table)
     source = {
         "name": SOURCE_NAME,
         "repository": SOURCE_REPO,

@@ -13,8 +13,10 @@ from analysis.reference import (
     arxiv_id,
     hardware_slug,
     import_mit,
+    load_mit,
     paper_id,
     slugify,
+    warn_shared_ids,
 )
 from analysis.snapshot import COLUMNS, read_snapshot, sha256
 
@@ -121,3 +123,8 @@ def test_mini_mit_folder(tmp_path: Path, mini_mit):
 def test_missing_reference_raises(tmp_path: Path):
     with pytest.raises(ReferenceDataError):
         import_mit(tmp_path, tmp_path / "snap")
+
+
+def test_shared_arxiv_link_is_reported(reference_dir: Path):
+    table, _ = load_mit(reference_dir)
+    assert warn_shared_ids(table) == ["1707.07012"]
