@@ -7,7 +7,9 @@ import re
 INFERENCE = re.compile(
     r"\b(inference|latency|throughput|test[- ]time|at test|testing time|per image|images?/s"
     r"|im/s|fps|frames per second|decoding|real[- ]time|benchmark(?:ed)?|evaluation time"
-    r"|speed[- ]?up|wall[- ]clock time per|per (?:iteration|step|batch|mini-?batch|epoch|sample))\b",
+    r"|speed[- ]?up|wall[- ]clock time per|per (?:iteration|step|batch|mini-?batch|epoch|sample)"
+    r"|per-token|evaluat\w*|process(?:es|ing)? (?:one|an|each|a single) image|forwards? pass"
+    r"|\d\s?ms|milliseconds?|memory (?:is |was )?measured)\b",
     re.IGNORECASE,
 )
 TRAINING = re.compile(
@@ -89,13 +91,24 @@ def nearest_model(text: str, position: int) -> str | None:
     return after[0][2] if after else None
 
 
+OTHERS_WORK = re.compile(
+    r"\b(previous(ly)?|prior work|state[- ]of[- ]the[- ]art|et al\.?|reported|unrealistic"
+    r"|in contrast|whereas|their|they|its)\b",
+    re.IGNORECASE,
+)
+
+
 def confidence(base: float, sentence: str) -> float:
-    """Rule base confidence adjusted by the sentence: training cue and 'we/our' up, citations down."""
+    """Rule base confidence adjusted by the sentence: training cue and 'we/our' up; citations
+    and talk of others' work down."""
     score = base
+    own = bool(OWN_WORK.search(sentence))
     if has_training_cue(sentence):
         score += 0.1
-    if OWN_WORK.search(sentence):
+    if own:
         score += 0.05
-    if CITATION.search(sentence) and not OWN_WORK.search(sentence):
-        score -= 0.2
+    if CITATION.search(sentence) and not own:
+        score -= 0.3
+    elif OTHERS_WORK.search(sentence) and not own:
+        score -= 0.15
     return round(min(max(score, 0.05), 0.99), 3)

@@ -25,7 +25,7 @@ def hardware_tagger(doc: Doc) -> Doc:
     """Mark tokens inside a catalog alias ("Tesla V100", "TPUv3") with ``token._.hw``."""
     for match in alias_regex().finditer(doc.text):
         span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
-        if span is not None:
+        if span is not None and not any(t.like_url or "/" in t.text for t in span):
             for token in span:
                 token._.hw = True
     return doc

@@ -47,8 +47,7 @@ def reference_ranges(pages: list[Page]) -> Ranges:
 def table_ranges(tables: list[Table]) -> Ranges:
     ranges: Ranges = {}
     for table in tables:
-        if table.char_start is not None and table.char_end is not None:
-            ranges.setdefault(table.page, []).append((table.char_start, table.char_end))
+        ranges.setdefault(table.page, []).extend(table.line_spans)
     return ranges
 
 
@@ -67,3 +66,13 @@ def inside(ranges: Ranges, page: int, start: int, end: int) -> bool:
         if overlap > 0 and overlap >= 0.5 * (end - start):
             return True
     return False
+
+
+def blank(text: str, spans: "list[tuple[int, int]] | tuple[()]") -> str:
+    """``text`` with the given spans replaced by spaces (same length, offsets unchanged)."""
+    if not spans:
+        return text
+    chars = list(text)
+    for lo, hi in spans:
+        chars[lo:hi] = " " * (min(hi, len(chars)) - lo)
+    return "".join(chars)

@@ -19,6 +19,7 @@ NUMERIC_CELL = re.compile(
     r"^[~∼≈<>]?[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:%|[KMBGT]|[kmb]n)?[*†‡§¶⋆∗\u2020\u2021]*"
     r"(?:\(?[+-]\d+(?:\.\d+)?\)?)?$"
 )
+_MARK_TAIL = re.compile(r"[*†‡§¶⋆∗\u2020\u2021,;]+$")
 PLACEHOLDER = {"-", "–", "—", "n/a", "N/A", "?", "×", "✗"}
 COLUMN_GAP = 7.0  # points: wider gaps than this separate table columns
 MAX_CAPTION_LINES = 6
@@ -61,7 +62,9 @@ def _is_row(line: Line) -> bool:
     if not words or len(words) > 30:
         return False
     values = _value_cells(line)
-    return bool(values) and _max_gap(line) > COLUMN_GAP
+    last = _merge_pm(words)[-1].text
+    ends_in_value = is_numeric_cell(_MARK_TAIL.sub("", last).split("±")[0])
+    return bool(values) and ends_in_value and _max_gap(line) > COLUMN_GAP
 
 
 def _is_header(line: Line) -> bool:
@@ -207,7 +210,8 @@ def _build(page: Page, label: str, caption: str, body: list[Line]) -> Table | No
     for line in body[1:]:
         box = box.union(line.box)
     return Table(page=page.number, label=label, caption=caption, rows=table_rows,
-                 method="words", box=box, char_start=body[0].start, char_end=body[-1].end)  # fmt: skip
+                 method="words", box=box, char_start=body[0].start, char_end=body[-1].end,
+                 line_spans=[(line.start, line.end) for line in body])  # fmt: skip
 
 
 def find_tables(page: Page) -> list[Table]:

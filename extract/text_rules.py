@@ -31,12 +31,13 @@ from schema.records import Evidence, Page, SizeCandidate, TrainingCandidate
 
 SNIPPET_CHARS = 300
 RULE_BASE_CONFIDENCE = {
-    "hardware.count_named.v1": 0.8,
-    "hardware.single_named.v1": 0.75,
-    "hardware.count_generic.v1": 0.65,
-    "hardware.single_generic.v1": 0.55,
-    "hardware.named_bare.v1": 0.4,
+    "hardware.count_named.v1": 0.75,
+    "hardware.single_named.v1": 0.65,
+    "hardware.count_generic.v1": 0.6,
+    "hardware.single_generic.v1": 0.5,
+    "hardware.named_bare.v1": 0.45,
 }
+GENERIC_PENALTY = 0.1  # "8 GPUs" is weaker evidence of a run than "8 V100 GPUs"
 _UNIT_WORDS = {"core": "core", "chip": "chip", "board": "board", "pod": "pod", "node": "machine",
                "machine": "machine", "server": "machine", "tpu": "chip", "gpu": "chip"}  # fmt: skip
 
@@ -50,7 +51,7 @@ class _Sentence:
 
 def _evidence(page: Page, sent: Span, rule_id: str) -> Evidence:
     start, end = sent.start_char, sent.end_char
-    snippet = page.text[start:end].replace("\n", " ").strip()
+    snippet = re.sub(r"\s+", " ", sent.text).strip()
     if len(snippet) > SNIPPET_CHARS:
         snippet = snippet[: SNIPPET_CHARS - 1] + "…"
     return Evidence(
@@ -64,12 +65,12 @@ def _evidence(page: Page, sent: Span, rule_id: str) -> Evidence:
 
 
 def _sentences(pages: list[Page], skip: Ranges) -> Iterator[_Sentence]:
+    """Sentences with rule spans; skipped ranges are blanked (offsets kept), so a sentence
+    that a table interrupts in reading order reads on across it."""
     nlp = build_nlp()
-    texts = (page.text.replace("\n", " ") for page in pages)
+    texts = (sections.blank(page.text, skip.get(page.number, ())).replace("\n", " ") for page in pages)
     for page, doc in zip(pages, nlp.pipe(texts, batch_size=8), strict=True):
-        for sent in _group(page, doc):
-            if not sections.inside(skip, page.number, sent.span.start_char, sent.span.end_char):
-                yield sent
+        yield from _group(page, doc)
 
 
 def _group(page: Page, doc: Doc) -> Iterator[_Sentence]:
@@ -115,7 +116,12 @@ def read_hardware(span: Span, year: int | None) -> dict | None:
     if match is None:
         return None
     count, unit = _leading_count(tokens), _stated_unit(tokens)
-    if rule == "hardware.named_with_count.v1":
+    if rule == "hardware.count_gpu_machine.v1":
+        unit = "chip"
+        before = span.doc[span.start - 1] if span.start else None
+        if before is not None and (before.like_num or before.lower_ in WORD_NUMBERS):
+            count = (parse_number(before.text) or 1) * (count or 1)  # "two 8-GPU machines"
+    elif rule == "hardware.named_with_count.v1":
         count, unit = parse_number(tokens[-2].text), unit or "chip"
     elif rule == "hardware.tpu_slice.v1":
         count, unit = parse_number(tokens[-1].text), "core"
@@ -189,6 +195,7 @@ _TIME_WORDS = {"days", "day", "hours", "hour", "years", "year", "weeks", "months
                "core-years", "core-days", "core-hours"}  # fmt: skip
 
 
+_PER_STEP = re.compile(r"\b(each|per|one|an|every|single)\s+(epoch|iteration|step|mini-?batch)\b", re.I)
 _PER_DEVICE = re.compile(r"(/|per|each|every)\s*(gpu|tpu|device|core|chip|worker)\b", re.I)
 
 
@@ -224,6 +231,8 @@ def _training_from_sentence(sent: _Sentence, year: int | None) -> list[TrainingC
     if not hardware and not durations:
         return []
     rejected = context.is_inference(text)
+    if _PER_STEP.search(text):
+        durations = [d for d in durations if "device_hours" in d]
     device_time = all("device_hours" in d for d in durations)
     if durations and not hardware and not device_time and not context.has_training_cue(text):
         rejected = True
@@ -265,14 +274,18 @@ def _combine(durations: list[dict]) -> tuple[dict, list[dict]]:
     return first, rest
 
 
+_COMPARISON = re.compile(r"\b(vs\.?|versus|than|compared|from|faster|slower|reduc\w+)\b", re.I)
+
+
 def _pair(sent: _Sentence, hardware: list[dict], durations: list[dict], rejected: bool):  # type: ignore[no-untyped-def]
     """Runs of one sentence: the i-th hardware with the i-th duration; extra durations are
     comparisons ("9.5 vs. 25.5 hours") and get a lower confidence."""
     text = sent.span.text
     if len(hardware) <= 1:
         first, rest = _combine(durations)
+        penalty = -0.3 if _COMPARISON.search(text) else 0.0
         pairs = [((hardware[0] if hardware else {}), first, 0.0)]
-        pairs += [((hardware[0] if hardware else {}), d, -0.25) for d in rest]
+        pairs += [((hardware[0] if hardware else {}), d, penalty) for d in rest]
     else:
         pairs = [(hw, durations[i] if i < len(durations) else {}, 0.0) for i, hw in enumerate(hardware)]
     runs = []
@@ -282,6 +295,8 @@ def _pair(sent: _Sentence, hardware: list[dict], durations: list[dict], rejected
         rule = hw.get("rule") or dur.get("rule")
         fields = {k: v for k, v in (hw | dur).items() if k not in ("rule", "doubt")}
         base = RULE_BASE_CONFIDENCE.get(hw.get("rule", ""), 0.6) + penalty
+        if hw.get("hardware", "").endswith("-unspecified"):
+            base -= GENERIC_PENALTY
         run = TrainingCandidate(
             evidence=_evidence(sent.page, sent.span, rule),
             stage=context.stage_of(text),
@@ -355,22 +370,62 @@ def extract_from_text(
     return _merge_neighbours(training), sizes
 
 
+_MERGE_WINDOW = 600  # characters between two sentences that may state one run together
+_WEAK_DOUBTS = (None, "no_training_context")
+_TIME_FIELDS = ("duration_hours", "duration_lo_hours", "duration_hi_hours", "device_hours",
+                "duration_raw")  # fmt: skip
+
+
+def _near(prev: TrainingCandidate, run: TrainingCandidate) -> bool:
+    gap = (run.evidence.char_start or 0) - (prev.evidence.char_end or 0)
+    return prev.evidence.page == run.evidence.page and 0 <= gap < _MERGE_WINDOW
+
+
+def _has_time(run: TrainingCandidate) -> bool:
+    return run.duration_hours is not None or run.device_hours is not None
+
+
+def _absorb_time(prev: TrainingCandidate, run: TrainingCandidate) -> bool:
+    """'We use 4 V100s. Training takes 3 days.': the duration joins the hardware run."""
+    if not (prev.hardware and not _has_time(prev) and run.hardware is None and _has_time(run)):
+        return False
+    if run.status != q.CANDIDATE or prev.reject_reason not in _WEAK_DOUBTS or not _near(prev, run):
+        return False
+    for name in _TIME_FIELDS:
+        setattr(prev, name, getattr(run, name))
+    prev.status, prev.reject_reason = q.CANDIDATE, None
+    prev.confidence = max(prev.confidence, run.confidence)
+    return True
+
+
+def _name_generic(prev: TrainingCandidate, run: TrainingCandidate) -> bool:
+    """'We ran on 32GB V100 GPUs. ... takes 1 day on 4 GPUs': the 4 GPUs are V100s."""
+    if not (prev.hardware and run.hardware and run.hardware.endswith("-unspecified")):
+        return False
+    if prev.hardware.endswith("-unspecified") or prev.hardware_count is not None:
+        return False
+    same_kind = prev.hardware.startswith("tpu") == run.hardware.startswith("tpu")
+    doubt_ok = prev.reject_reason in (*_WEAK_DOUBTS, "named_a_later_run")
+    if not same_kind or not doubt_ok or not _near(prev, run):
+        return False
+    run.hardware = prev.hardware
+    if run.hardware_count is not None:
+        run.chips = chips_from_count(run.hardware, run.hardware_count, run.count_unit or "chip")
+    prev.status, prev.reject_reason = q.REJECTED, "named_a_later_run"
+    return True
+
+
 def _merge_neighbours(runs: list[TrainingCandidate]) -> list[TrainingCandidate]:
-    """A hardware-only run followed closely by a duration-only run on the same page is one run."""
+    """Join what neighbouring sentences state about one run (see _absorb_time, _name_generic)."""
     merged: list[TrainingCandidate] = []
+    named: TrainingCandidate | None = None  # the last uncounted mention of a specific model
     for run in runs:
         prev = merged[-1] if merged else None
-        if (
-            prev is not None
-            and prev.status == run.status == q.CANDIDATE
-            and prev.evidence.page == run.evidence.page
-            and prev.hardware and prev.duration_hours is None and prev.device_hours is None
-            and run.hardware is None and (run.duration_hours or run.device_hours)
-            and (run.evidence.char_start or 0) - (prev.evidence.char_end or 0) < 400
-        ):
-            for name in ("duration_hours", "duration_lo_hours", "duration_hi_hours",
-                         "device_hours", "duration_raw"):  # fmt: skip
-                setattr(prev, name, getattr(run, name))
+        if prev is not None and _absorb_time(prev, run):
             continue
+        if named is not None:
+            _name_generic(named, run)
+        if run.hardware and not run.hardware.endswith("-unspecified") and run.hardware_count is None:
+            named = run
         merged.append(run)
     return merged
