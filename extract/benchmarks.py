@@ -61,7 +61,9 @@ _HEADER_RULES: list[tuple[str, str, str | None]] = [
     (r"top[-\s]?5.*(acc|accuracy)|(acc|accuracy).*top[-\s]?5", "result", "top5_accuracy"),
     (r"top[-\s]?1", "result", "top1_?"),
     (r"top[-\s]?5", "result", "top5_?"),
-    (r"\bap\s*(@\s*)?(\[?\s*(50|\.5|0\.5)\b)|\bap\s*_?\s*50\b|ap@\.?0?\.5\b", "result", "ap50"),
+    (r"@\s*\[\s*0?\.5\s*[,:]\s*0?\.95\s*\]", "result", "box_ap"),
+    (r"\bap\s*(@\s*)?(\[?\s*(50|\.5|0\.5)\b)|\bap\s*_?\s*50\b|ap@\.?0?\.5\b|@\s*0?\.5\b(?!\s*[,:])",
+     "result", "ap50"),
     (r"\bap\s*(@\s*)?_?\s*(75|\.75|0\.75)\b", "result", "ap75"),
     (r"\bap\s*_?\s*[sml]\b|\bap\s*(small|medium|large)", "ignore", None),
     (r"\b(m?ap|box\s*ap|ap\s*(bb|box)|ap\s*\[?\s*\.5\s*:\s*\.95)\b", "result", "box_ap"),
@@ -110,3 +112,8 @@ def scale_from_header(header: str, default: float) -> float:
     if re.search(r"\bbillions?\b", lower):
         return 1e9
     return default
+
+
+def default_metric(benchmark: str) -> str | None:
+    spec = catalog()["benchmarks"].get(benchmark)
+    return spec.get("default_metric") if spec else None

@@ -13,6 +13,7 @@ from collections import Counter
 from extract.benchmarks import (
     benchmark_mentions,
     classify_header,
+    default_metric,
     resolve_metric,
     scale_from_header,
 )
@@ -79,8 +80,36 @@ def _benchmark_for(metric: str, levels: list[Counter]) -> str | None:
     return None
 
 
+_SLASH = re.compile(r"^\s*([\d.]+)\s*[%*†‡]*\s*/\s*([\d.]+)")
+
+
+def cell_values(cell: str) -> list[float]:
+    """Percent values of a cell: '76.3' -> [76.3]; '22.15 / 20.80' and '94.8/89.3' -> both."""
+    pair = _SLASH.match(cell)
+    if pair:
+        values = [parse_percent(pair.group(1)), parse_percent(pair.group(2))]
+        return [v for v in values if v is not None]
+    value = parse_percent(cell)
+    return [] if value is None else [value]
+
+
 def _column_values(table: Table, c: int) -> list[float]:
-    return [v for row in table.rows[1:] if c < len(row) and (v := parse_percent(row[c])) is not None]
+    return [v for row in table.rows[1:] if c < len(row) for v in cell_values(row[c])]
+
+
+def _fraction_scale(values: list[float]) -> float:
+    """Accuracy printed as a fraction (0.790) is read in percent points."""
+    return 100.0 if values and max(values) <= 1.0 and min(values) > 0.05 else 1.0
+
+
+def _slash_metrics(header: str, metric: str) -> list[str]:
+    """'EM / F1', 'F1/EM' -> the two metrics in order; otherwise the column's metric twice."""
+    parts = re.split(r"\s*/\s*", header)
+    if len(parts) == 2:
+        found = [classify_header(p)[1] for p in parts]
+        if all(m and not m.endswith("_?") for m in found):
+            return [m for m in found if m]
+    return [metric, metric]
 
 
 def _results(table: Table, c: int, metric: str, levels: list[Counter]) -> list[ResultCandidate]:
@@ -94,17 +123,19 @@ def _results(table: Table, c: int, metric: str, levels: list[Counter]) -> list[R
         return []
     out = []
     rule = f"{RULE_PREFIX}.{table.method}.result.v1"
+    scale = _fraction_scale(_column_values(table, c))
+    pair_metrics = _slash_metrics(header, metric)
     for r, row in enumerate(table.rows[1:], 1):
-        value = parse_percent(row[c]) if c < len(row) else None
-        if value is None:
-            continue
-        out.append(
-            ResultCandidate(
-                benchmark=benchmark, metric=metric, value=value, raw_value=row[c],
-                evidence=_row_evidence(table, r, c, rule), model=model_name(row) or None,
-                source=q.SOURCE_TABLE, confidence=0.5,
-            )  # fmt: skip
-        )
+        values = cell_values(row[c]) if c < len(row) else []
+        metrics = pair_metrics if len(values) == 2 else [metric]
+        for value, cell_metric in zip(values, metrics, strict=False):
+            if cell_metric not in q.METRICS or benchmark not in q.METRICS[cell_metric]:
+                continue
+            out.append(ResultCandidate(
+                benchmark=benchmark, metric=cell_metric, value=round(value * scale, 4),
+                raw_value=row[c], evidence=_row_evidence(table, r, c, rule),
+                model=model_name(row) or None, source=q.SOURCE_TABLE, confidence=0.5,
+            ))  # fmt: skip
     return out
 
 
@@ -204,4 +235,48 @@ def extract_from_table(
             sizes.extend(_sizes(table, c, kind))
         elif kind in ("duration", "device_time"):
             runs.extend(_durations(table, c, kind))
+    if not results:
+        results = _transposed(table, levels)
     return results, sizes, runs
+
+
+def _row_metric(label: str, levels: list[Counter]) -> tuple[str | None, str | None]:
+    """A row that names its benchmark or metric ('ImageNet', 'val error', 'SQuAD v1.1 F1')."""
+    kind, metric = classify_header(label)
+    named = benchmark_mentions(label)
+    if kind not in (None, "result") or (metric is None and not named):
+        return None, None
+    if metric is None:
+        metric = default_metric(named.most_common(1)[0][0])
+    if metric is None:
+        return None, None
+    if metric.endswith("_?"):
+        return metric, None
+    benchmark = _benchmark_for(metric, [named, *levels])
+    return metric, benchmark
+
+
+def _transposed(table: Table, levels: list[Counter]) -> list[ResultCandidate]:
+    """Tables with models as columns and benchmarks or metrics as rows."""
+    headers = table.rows[0]
+    out: list[ResultCandidate] = []
+    rule = f"{RULE_PREFIX}.{table.method}.result_row.v1"
+    for r, row in enumerate(table.rows[1:], 1):
+        metric, benchmark = _row_metric(row[0], levels)
+        if metric is None:
+            continue
+        values = [(c, v) for c in range(1, len(row)) for v in cell_values(row[c])[:1]]
+        if metric.endswith("_?"):
+            metric = resolve_metric(metric, f"{row[0]} {table.caption}", [v for _, v in values])
+            benchmark = _benchmark_for(metric or "", [benchmark_mentions(row[0]), *levels])
+        if metric is None or benchmark is None:
+            continue
+        scale = _fraction_scale([v for _, v in values])
+        for c, value in values:
+            model = _CITATION.sub("", headers[c] if c < len(headers) else "").strip() or None
+            out.append(ResultCandidate(
+                benchmark=benchmark, metric=metric, value=round(value * scale, 4),
+                raw_value=row[c], evidence=_row_evidence(table, r, c, rule), model=model,
+                source=q.SOURCE_TABLE, confidence=0.4,
+            ))  # fmt: skip
+    return out

@@ -16,7 +16,7 @@ from schema.records import Line, Page, Table
 
 CAPTION = re.compile(r"^\s*(?:Table|TABLE)\s+([0-9]+|[IVX]+)\s*[.:|]")
 NUMERIC_CELL = re.compile(
-    r"^[~∼≈<>]?[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:%|[KMBGT]|[kmb]n)?[*†‡§¶⋆∗\u2020\u2021]*"
+    r"^[~∼≈<>]?[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:%|[KMBGTk]|[kmb]n|[x×]|ms|s|h)?[*†‡§¶⋆∗\u2020\u2021a-d]?"
     r"(?:\(?[+-]\d+(?:\.\d+)?\)?)?$"
 )
 _MARK_TAIL = re.compile(r"[*†‡§¶⋆∗\u2020\u2021,;]+$")
