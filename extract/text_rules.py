@@ -236,7 +236,19 @@ def _training_from_sentence(sent: _Sentence, year: int | None) -> list[TrainingC
     device_time = all("device_hours" in d for d in durations)
     if durations and not hardware and not device_time and not context.has_training_cue(text):
         rejected = True
-    return _pair(sent, hardware, durations, rejected)
+    return _with_epochs(_pair(sent, hardware, durations, rejected), sent)
+
+
+def _with_epochs(runs: list[TrainingCandidate], sent: _Sentence) -> list[TrainingCandidate]:
+    """'trained for 90 epochs on 8 GPUs': one stated epoch count in the sentence goes to its
+    runs; several different counts ("10 epochs ... then 90 epochs") are left unattached."""
+    counts = {n for s in sent.spans.get(q.EPOCHS, [])
+              if (n := parse_number(next((t.text for t in s if t.like_num), ""))) and n > 0}
+    if len(counts) == 1:
+        (epochs,) = counts
+        for run in runs:
+            run.epochs = epochs
+    return runs
 
 
 def _merge_generic_and_named(hardware: list[dict]) -> list[dict]:

@@ -142,6 +142,7 @@ class TrainingCandidate:
     duration_hi_hours: float | None = None
     device_hours: float | None = None
     duration_raw: str | None = None
+    epochs: float | None = None
     confidence: float = 0.5
     status: str = "candidate"
     reject_reason: str | None = None
