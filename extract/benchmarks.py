@@ -44,6 +44,16 @@ def benchmark_mentions(text: str) -> Counter:
     return counts
 
 
+def excluded_benchmarks(text: str) -> set[str]:
+    """Benchmarks that ``text`` rules out by naming a look-alike ("SQuAD 2.0", "ImageNet-21k")
+    without naming the benchmark itself."""
+    out = set()
+    for name, mention, exclude in _patterns():
+        if exclude and exclude.search(text) and not mention.search(exclude.sub(" ", text)):
+            out.add(name)
+    return out
+
+
 def training_examples(benchmark: str) -> int | None:
     spec = catalog()["benchmarks"].get(benchmark)
     return spec.get("training_examples") if spec else None

@@ -112,3 +112,25 @@ def confidence(base: float, sentence: str) -> float:
     elif OTHERS_WORK.search(sentence) and not own:
         score -= 0.15
     return round(min(max(score, 0.05), 0.99), 3)
+
+
+def own_model_names(title: str | None, first_page: str) -> set[str]:
+    """Lower-case names the paper introduces: model-like words of its title and abstract."""
+    text = f"{title or ''} {first_page[:2000]}"
+    names = set()
+    for _, _, name in model_mentions(text):
+        base = re.split(r"[-\s(/]", name)[0].lower()
+        if len(base) >= 3:
+            names.add(base)
+    return names
+
+
+def is_own_model(model: str | None, own_names: set[str]) -> bool:
+    """A table row about the paper's own model: marked "ours", or named like the paper's model."""
+    if not model:
+        return False
+    lower = model.lower()
+    if re.search(r"\bours?\b", lower):
+        return True
+    base = re.split(r"[-\s(/]", lower)[0]
+    return base in own_names

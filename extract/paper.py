@@ -16,7 +16,15 @@ from extract.training import consolidate_runs
 from extract.table_rules import extract_from_table
 from extract.tables import find_tables
 from extract.text_rules import extract_from_text
-from schema.records import Extraction, PaperDoc, ResultCandidate, SizeCandidate, Table
+from extract.context import is_own_model, own_model_names
+from schema.records import (
+    Extraction,
+    PaperDoc,
+    ResultCandidate,
+    SizeCandidate,
+    Table,
+    TrainingCandidate,
+)
 
 # Bump when extraction code changes behaviour; with the rules hash it keys re-extraction.
 EXTRACTOR_VERSION = "0.1.0"
@@ -67,11 +75,19 @@ def extract_doc(doc: PaperDoc) -> Extraction:
             extraction.training.extend(runs)
     skip = merge(refs, table_ranges(doc.tables))
     training, text_sizes = extract_from_text(doc.pages, doc.year, skip)
+    _weigh_table_runs(extraction.training, doc)
     extraction.training = consolidate_runs(training + extraction.training)
     extraction.sizes.extend(text_sizes)
     extraction.results = _dedupe_results(extraction.results)
     extraction.sizes = _dedupe_sizes(extraction.sizes)
     return extraction
+
+
+def _weigh_table_runs(runs: list[TrainingCandidate], doc: PaperDoc) -> None:
+    """Training-time columns list baselines too: only the paper's own rows keep confidence."""
+    own = own_model_names(doc.title, doc.pages[0].text if doc.pages else "")
+    for run in runs:
+        run.confidence = 0.6 if is_own_model(run.model, own) else 0.4
 
 
 def _span(table: Table) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from extract.benchmarks import (
     benchmark_mentions,
     classify_header,
     default_metric,
+    excluded_benchmarks,
     resolve_metric,
     scale_from_header,
 )
@@ -38,9 +39,12 @@ def clean_cell(text: str) -> str:
 
 
 def parse_percent(text: str) -> float | None:
+    """The value of a results cell in percent points ('stride 38.57' -> 38.57: row-label words
+    that spilled into the cell are skipped)."""
     if text.strip() in PLACEHOLDER:
         return None
-    value = parse_number(clean_cell(text).split()[0]) if clean_cell(text) else None
+    tokens = clean_cell(text).split()
+    value = parse_number(clean_cell(tokens[-1])) if tokens else None
     return value if value is not None and 0 <= value <= 100 else None
 
 
@@ -71,8 +75,8 @@ def _row_evidence(table: Table, r: int, c: int, rule: str) -> Evidence:
     )
 
 
-def _benchmark_for(metric: str, levels: list[Counter]) -> str | None:
-    allowed = set(q.METRICS.get(metric, ()))
+def _benchmark_for(metric: str, levels: list[Counter], excluded: set[str] | None = None) -> str | None:
+    allowed = set(q.METRICS.get(metric, ())) - (excluded or set())
     for counts in levels:
         hits = [b for b, _ in counts.most_common() if b in allowed]
         if hits:
@@ -118,7 +122,8 @@ def _results(table: Table, c: int, metric: str, levels: list[Counter]) -> list[R
     if metric is None or metric not in q.METRICS:
         return []
     column_level = benchmark_mentions(header)
-    benchmark = _benchmark_for(metric, [column_level, *levels])
+    excluded = excluded_benchmarks(header) | excluded_benchmarks(table.caption)
+    benchmark = _benchmark_for(metric, [column_level, *levels], excluded)
     if benchmark is None:
         return []
     out = []

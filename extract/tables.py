@@ -154,15 +154,42 @@ def _columns(rows: list[Line]) -> list[tuple[float, float]]:
     return kept
 
 
+PHRASE_GAP = 4.5  # points: header words closer than this belong to one phrase ("Exact Match")
+
+
+def _phrases(line: Line) -> list[tuple[str, float, float]]:
+    phrases: list[list] = []
+    for text, x0, x1 in line.words or []:
+        if phrases and x0 - phrases[-1][2] < PHRASE_GAP:
+            phrases[-1][0] += " " + text
+            phrases[-1][2] = x1
+        else:
+            phrases.append([text, x0, x1])
+    return [(t, a, b) for t, a, b in phrases]
+
+
 def _header_for(columns: list[tuple[float, float]], headers: list[Line]) -> list[str]:
-    """Header words over each column (between the midpoints to its neighbours)."""
+    """Header text over each column.
+
+    The last header line is read word by word: a word goes to the column whose bounds hold
+    its centre. Upper lines are group headers ("SQuAD 1.1" over "EM F1"): each of their
+    phrases goes to every column nearer to it than to any other phrase of that line.
+    """
     bounds = []
     for k, (x0, x1) in enumerate(columns):
         left = (columns[k - 1][1] + x0) / 2 if k else x0 - 40
         right = (x1 + columns[k + 1][0]) / 2 if k + 1 < len(columns) else x1 + 40
         bounds.append((left, right))
-    texts = [[] for _ in columns]  # type: list[list[str]]
-    for line in headers:
+    centres = [(x0 + x1) / 2 for x0, x1 in columns]
+    texts: list[list[str]] = [[] for _ in columns]
+    for depth, line in enumerate(headers):
+        if depth < len(headers) - 1:
+            phrases = [p for p in _phrases(line) if p[2] > bounds[0][0]]
+            for k, centre in enumerate(centres):
+                if phrases:
+                    near = min(phrases, key=lambda p: abs((p[1] + p[2]) / 2 - centre))
+                    texts[k].append(near[0])
+            continue
         for text, wx0, wx1 in line.words or []:
             centre = (wx0 + wx1) / 2
             for k, (left, right) in enumerate(bounds):
@@ -195,8 +222,18 @@ def _label_header(headers: list[Line], first: float) -> str:
     return " ".join(w[0] for line in headers for w in line.words or [] if w[2] < first - 0.5)
 
 
+def _first_data_row(body: list[Line]) -> int:
+    """Index of the first row followed by another row: a row-like line above a header line
+    ("SQuAD 1.1  SQuAD 2.0" over "EM F1 EM F1") is a group header, not data."""
+    rows = [k for k, line in enumerate(body) if _is_row(line)]
+    for k in rows:
+        if k + 1 >= len(body) or _is_row(body[k + 1]):
+            return k
+    return rows[0]
+
+
 def _build(page: Page, label: str, caption: str, body: list[Line]) -> Table | None:
-    first_row = next(k for k, line in enumerate(body) if _is_row(line))
+    first_row = _first_data_row(body)
     headers, rows = body[:first_row], [line for line in body[first_row:] if _is_row(line)]
     columns = _columns(rows)
     if not columns:
