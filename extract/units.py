@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 WORD_NUMBERS = {
     "zero": 0, "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "three": 3, "four": 4,
@@ -118,3 +119,121 @@ def flops_unit_scale(unit: str) -> tuple[float, str] | None:
             if prefix in ("million", "billion", "trillion"):
                 return MAGNITUDES[prefix], kind
     return None
+
+
+# --------------------------------------------------------------------------------------------
+# Whole quantities as papers print them: parameters, durations (ranges, device-time), FLOPs,
+# counts. Each returns None for text it cannot read.
+
+FLOPS_PER_MULTIADD = 2.0  # one multiply-add (MAC) is a multiplication and an addition
+
+
+def parse_params(text: str) -> float | None:
+    """'25.6M' -> 2.56e7, '340M parameters' -> 3.4e8, '1.5 billion' -> 1.5e9, '60 million'."""
+    return parse_scaled(re.sub(r"^\s*(#\s*)?param(eter)?s?\s*[:=]?\s*", "", text, flags=re.I))
+
+
+def parse_count(text: str) -> float | None:
+    """'eight' -> 8, 'a dozen' -> 12, 'two dozen' -> 24, 'a couple of' -> 2, '1,024' -> 1024."""
+    words = re.sub(r"\s+of$", "", text.strip().lower()).split()
+    if len(words) == 2 and words[0] in ("a", "an") and words[1] in ("couple", "dozen"):
+        words = words[1:]
+    if len(words) == 2 and words[1] in ("dozen", "hundred", "thousand"):
+        first = parse_number(words[0])
+        scale = {"dozen": 12, "hundred": 100, "thousand": 1000}[words[1]]
+        return None if first is None else first * scale
+    return parse_number(" ".join(words))
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A stated duration in hours; a range keeps its ends and ``hours`` is the midpoint.
+
+    ``device`` is None for wall-clock time, else what the paper counted device-time in
+    (``gpu``, ``tpu``, ``core``, ``chip``, ``node``): '100 GPU-days' is 2,400 device-hours.
+    """
+
+    hours: float
+    lo_hours: float | None = None
+    hi_hours: float | None = None
+    device: str | None = None
+
+
+_RANGE_SEP = r"\s*(?:-|–|—|to|or)\s*"
+_DURATION = re.compile(
+    r"^(?:between\s+)?(?P<lo>[\d.,]+|[a-z]+(?:-[a-z]+)?)"
+    r"(?:(?:" + _RANGE_SEP + r"|\s+and\s+)(?P<hi>[\d.,]+|[a-z]+(?:-[a-z]+)?))?"
+    r"\s*(?P<device>(?:gpu|tpu|v100|p100|a100|k80|chip|node|machine)s?[-\s]?(?:core)?s?[-\s]?|"
+    r"(?:tpu\s*)?cores?[-\s])?"
+    r"(?P<unit>[a-z]+)\.?$",
+    re.IGNORECASE,
+)
+
+
+def _device_word(text: str | None) -> str | None:
+    if not text:
+        return None
+    word = re.sub(r"[-\s]", "", text.lower())
+    if "core" in word:
+        return "core"
+    for name in ("tpu", "chip", "node", "machine"):
+        if word.startswith(name):
+            return "node" if name == "machine" else name
+    return "gpu"
+
+
+def parse_duration(text: str) -> Duration | None:
+    """'6 days' -> 144 h; '2-3 weeks' -> 420 h (336-504); '100 GPU-days' -> 2,400 device-h.
+
+    Approximation words ('about', '~') are dropped; 'between 5 and 6 days' is a range too.
+    """
+    match = _DURATION.match(strip_approx(text).strip())
+    if not match:
+        return None
+    factor = duration_hours(1.0, match.group("unit"))
+    lo = parse_number(match.group("lo"))
+    hi = parse_number(match.group("hi")) if match.group("hi") else None
+    if factor is None or lo is None or lo <= 0 or (match.group("hi") and hi is None):
+        return None
+    device = _device_word(match.group("device"))
+    if hi is None or hi == lo:
+        return Duration(significant(lo * factor), device=device)
+    if hi < lo:
+        return None
+    lo_h, hi_h = significant(lo * factor), significant(hi * factor)
+    return Duration(significant((lo_h + hi_h) / 2), lo_h, hi_h, device)
+
+
+def to_flops(value: float, kind: str) -> float:
+    """FLOPs from a count of ``kind`` 'flops' or 'multiadds' (one multiply-add = 2 FLOPs)."""
+    if kind not in ("flops", "multiadds"):
+        raise ValueError(f"kind must be 'flops' or 'multiadds', not {kind!r}")
+    return significant(value * (FLOPS_PER_MULTIADD if kind == "multiadds" else 1.0))
+
+
+_FLOPS_TEXT = re.compile(
+    r"^\s*(?P<num>\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(?:[x×]\s*10\^?(?P<exp>[-+]?\d+))?"
+    r"\s*(?P<unit>.+?)\s*$"
+)
+
+
+def parse_flops(text: str) -> tuple[float, str] | None:
+    """The FLOPs in '3.8 GFLOPs' (3.8e9), '11.3G MACs' (2.26e10: multiply-adds x 2),
+    '600M Mult-Adds' (1.2e9), '7.8 x 10^9 FLOPs', '4.1 billion FLOPs', with the unit the paper
+    counted in ('flops' or 'multiadds')."""
+    match = _FLOPS_TEXT.match(strip_approx(text))
+    if not match:
+        return None
+    value = parse_number(match.group("num"))
+    unit = match.group("unit")
+    scale = flops_unit_scale(unit)
+    if scale is None:  # '11.3 G MACs': a detached magnitude
+        parts = unit.split(maxsplit=1)
+        magnitude = parse_magnitude(parts[0]) if len(parts) == 2 else None
+        inner = flops_unit_scale(parts[1]) if magnitude else None
+        scale = (magnitude * inner[0], inner[1]) if magnitude and inner else None
+    if value is None or scale is None:
+        return None
+    if match.group("exp"):
+        value *= 10 ** int(match.group("exp"))
+    return to_flops(value * scale[0], scale[1]), scale[1]
