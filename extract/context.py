@@ -9,7 +9,8 @@ INFERENCE = re.compile(
     r"|im/s|fps|frames per second|decoding|real[- ]time|benchmark(?:ed)?|evaluation time"
     r"|speed[- ]?up|wall[- ]clock time per|per (?:iteration|step|batch|mini-?batch|epoch|sample)"
     r"|per-token|evaluat\w*|process(?:es|ing)? (?:one|an|each|a single) image|forwards? pass"
-    r"|\d\s?ms|milliseconds?|memory (?:is |was )?measured)\b",
+    r"|\d\s?ms|milliseconds?|memory (?:is |was )?measured|\d\s?fps|frame rate|timing"
+    r"|/\s?image|img/s(?:ec)?)\b",
     re.IGNORECASE,
 )
 TRAINING = re.compile(
@@ -20,7 +21,10 @@ TRAINING = re.compile(
 PRETRAIN = re.compile(r"\bpre-?train\w*", re.IGNORECASE)
 FINETUNE = re.compile(r"\bfine-?tun\w*", re.IGNORECASE)
 OWN_WORK = re.compile(r"\b(we|our|ours)\b", re.IGNORECASE)
-CITATION = re.compile(r"\[\d+(?:[,\s–-]+\d+)*\]|\(\w[\w\s.&]*,? (?:19|20)\d\d[a-z]?\)")
+CITATION = re.compile(
+    r"\[\d+(?:[,\s–-]+\d+)*\]|\(\w[\w\s.&]*,? (?:19|20)\d\d[a-z]?\)|^\s*(?:19|20)\d\d[a-z]?\)"
+    r"|\bet al\b"
+)
 
 _MODEL = re.compile(
     r"(?<![\w-])("
@@ -56,9 +60,15 @@ def stage_of(sentence: str) -> str:
     return "train"
 
 
+STRONG_TRAINING = re.compile(r"\b(train\w*|pre-?train\w*|fine-?tun\w*|converge\w*)\b", re.I)
+HYPOTHETICAL = re.compile(r"\b(would|could|can|will|might|may)\b", re.I)
+
+
 def is_inference(sentence: str) -> bool:
-    """An inference/latency statement with no training cue."""
-    return bool(INFERENCE.search(sentence)) and not TRAINING.search(INFERENCE.sub(" ", sentence))
+    """An inference/latency statement with no explicit training word ("takes" is not one)."""
+    return bool(INFERENCE.search(sentence)) and not STRONG_TRAINING.search(
+        INFERENCE.sub(" ", sentence)
+    )
 
 
 def has_training_cue(sentence: str) -> bool:
@@ -93,7 +103,7 @@ def nearest_model(text: str, position: int) -> str | None:
 
 OTHERS_WORK = re.compile(
     r"\b(previous(ly)?|prior work|state[- ]of[- ]the[- ]art|et al\.?|reported|unrealistic"
-    r"|in contrast|whereas|their|they|its)\b",
+    r"|in contrast|whereas|their|they|its|who)\b",
     re.IGNORECASE,
 )
 
@@ -111,6 +121,8 @@ def confidence(base: float, sentence: str) -> float:
         score -= 0.3
     elif OTHERS_WORK.search(sentence) and not own:
         score -= 0.15
+    if HYPOTHETICAL.search(sentence):
+        score -= 0.1
     return round(min(max(score, 0.05), 0.99), 3)
 
 

@@ -16,6 +16,7 @@ from spacy.util import filter_spans
 
 from extract import context, sections
 from extract.sections import Ranges
+from extract.training import MIN_CONFIDENCE
 from extract.hardware import chips_from_count, resolve_hardware
 from extract.nlp import SPANS_KEY, build_nlp
 from extract.units import (
@@ -37,7 +38,8 @@ RULE_BASE_CONFIDENCE = {
     "hardware.single_generic.v1": 0.5,
     "hardware.named_bare.v1": 0.45,
 }
-GENERIC_PENALTY = 0.1  # "8 GPUs" is weaker evidence of a run than "8 V100 GPUs"
+GENERIC_PENALTY = 0.1
+_HARDWARE_FIELDS = ("hardware", "hardware_raw", "hardware_count", "count_unit", "chips")  # "8 GPUs" is weaker evidence of a run than "8 V100 GPUs"
 _UNIT_WORDS = {"core": "core", "chip": "chip", "board": "board", "pod": "pod", "node": "machine",
                "machine": "machine", "server": "machine", "tpu": "chip", "gpu": "chip"}  # fmt: skip
 
@@ -309,11 +311,17 @@ def _pair(sent: _Sentence, hardware: list[dict], durations: list[dict], rejected
         base = RULE_BASE_CONFIDENCE.get(hw.get("rule", ""), 0.6) + penalty
         if hw.get("hardware", "").endswith("-unspecified"):
             base -= GENERIC_PENALTY
+        confidence = context.confidence(base, text)
+        time_confidence = context.confidence(0.6 + penalty, text)
+        if hw and dur and confidence < MIN_CONFIDENCE <= time_confidence and not hw.get("doubt"):
+            # the duration stands on its own; the hardware mention is too weak to keep
+            fields = {k: v for k, v in fields.items() if k not in _HARDWARE_FIELDS}
+            confidence, rule = time_confidence, dur.get("rule") or rule
         run = TrainingCandidate(
             evidence=_evidence(sent.page, sent.span, rule),
             stage=context.stage_of(text),
             model=context.nearest_model(text, len(text)),
-            confidence=context.confidence(base, text),
+            confidence=confidence,
             **fields,
         )
         if rejected or hw.get("doubt"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from schema import quantities as q
 from schema.records import TrainingCandidate
 
-MIN_CONFIDENCE = 0.5
+MIN_CONFIDENCE = 0.6
 
 
 def _key(run: TrainingCandidate) -> tuple:

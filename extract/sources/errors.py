@@ -39,6 +39,12 @@ class TransientHTTPError(FetchError):
         self.retry_after = retry_after
 
 
+class NotFoundError(FetchError):
+    """HTTP 404 or 410: the address holds nothing (for a PDF: the paper has no PDF there)."""
+
+    status = q.STATUS_NO_PDF
+
+
 class NotAPdfError(FetchError):
     """The bytes served for a PDF address are not a PDF (often an HTML error or login page)."""
 
