@@ -144,10 +144,18 @@ def _results(table: Table, c: int, metric: str, levels: list[Counter]) -> list[R
     return out
 
 
+_SCI_LOST = re.compile(r"^(\d+(?:\.\d+)?)\s*[×x]\s*10\^?([0-9]{1,2})$")
+_MAGNITUDE_CELL = re.compile(r"^[~∼≈]?\d[\d,]*(?:\.\d+)?\s*[KMB]$")
+_NOT_PARAMS = re.compile(r"token|data|step|batch|image|example|sample|word|flop|mac|pixel|sec|time", re.I)
+
+
 def _size_value(cell: str, header: str, quantity: str) -> float | None:
     text = clean_cell(cell)
     if not text or text in PLACEHOLDER:
         return None
+    sci = _SCI_LOST.match(text)  # "25.5×106": the superscript of 10^6 lost its raise
+    if sci:
+        return float(sci.group(1)) * 10 ** int(sci.group(2))
     glued = re.match(r"^[~∼≈]?(\d[\d,]*(?:\.\d+)?)\s*([KMBGT])$", text, re.IGNORECASE)
     if glued:
         return parse_scaled(text.lstrip("~∼≈"))
@@ -242,7 +250,48 @@ def extract_from_table(
             runs.extend(_durations(table, c, kind))
     if not results:
         results = _transposed(table, levels)
+    if not sizes:
+        sizes = _magnitude_columns(table) + _size_rows(table)
     return results, sizes, runs
+
+
+def _magnitude_columns(table: Table) -> list[SizeCandidate]:
+    """Unlabelled model-size columns: most cells read like '29M', '6.7B', '882K'."""
+    out: list[SizeCandidate] = []
+    for c in range(1, len(table.rows[0])):
+        cells = [row[c] for row in table.rows[1:] if c < len(row) and row[c].strip()]
+        sized = [x for x in cells if _MAGNITUDE_CELL.match(clean_cell(x))]
+        if len(cells) < 2 or len(sized) < 0.6 * len(cells) or _NOT_PARAMS.search(table.rows[0][c]):
+            continue
+        for cand in _sizes(table, c, "params"):
+            cand.confidence = 0.4
+            cand.evidence = Evidence(**{**_asdict(cand.evidence), "rule_id": f"{RULE_PREFIX}.{table.method}.params_unlabelled.v1"})
+            out.append(cand)
+    return out
+
+
+def _asdict(evidence: Evidence) -> dict:
+    return {name: getattr(evidence, name) for name in Evidence.__slots__}
+
+
+def _size_rows(table: Table) -> list[SizeCandidate]:
+    """A 'Number of parameters' / 'Parameters (M)' row: one size per model column."""
+    headers = table.rows[0]
+    out: list[SizeCandidate] = []
+    rule = f"{RULE_PREFIX}.{table.method}.params_row.v1"
+    for r, row in enumerate(table.rows[1:], 1):
+        kind, _ = classify_header(row[0])
+        if kind != "params":
+            continue
+        for c in range(1, len(row)):
+            value = _size_value(row[c], row[0], q.PARAM_COUNT)
+            model = _CITATION.sub("", headers[c] if c < len(headers) else "").strip() or None
+            if value is not None:
+                out.append(SizeCandidate(
+                    quantity=q.PARAM_COUNT, value=value, raw_value=row[c], unit="params",
+                    evidence=_row_evidence(table, r, c, rule), model=model, confidence=0.5,
+                ))  # fmt: skip
+    return out
 
 
 def _row_metric(label: str, levels: list[Counter]) -> tuple[str | None, str | None]:
