@@ -28,9 +28,9 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from db.compute import PaperCompute, load_rows, paper_compute_from_rows, tokens
 from db.engine import session_scope
 from db.queries import extracted_results, extracted_sizes, extracted_training
-from schema import quantities as q
 from schema.tables import Paper, Run
 
 log = logging.getLogger(__name__)
@@ -126,11 +126,15 @@ COMPUTE_PER_RESULT: Spec = {
     "hardware_burden_flop": ("float", "FLOP", "chips x peak FLOP/s x training seconds, no "
                              "utilization factor (Thompson et al.); from device-hours when only "
                              "those are stated"),
-    "network_ops_flop": ("float", "FLOP", "FLOPs per forward x 3 x epochs x examples (not yet "
-                         "estimated: empty)"),
-    "compute_flop": ("float", "FLOP", "the training compute the regression uses by default"),
+    "network_ops_flop": ("float", "FLOP", "3 x FLOPs per forward pass (2 x multiply-adds) x "
+                         "epochs x the benchmark's standard training-set size, for the result's "
+                         "model and benchmark; empty unless all three are known"),
+    "compute_flop": ("float", "FLOP", "the training compute the regression uses by default: "
+                     "the first of hardware burden (wall-clock), hardware burden (device-hours), "
+                     "network operations (docs/compute.md)"),
     "compute_method": ("string", "", "how compute_flop was obtained: hardware_burden | "
-                       "hardware_burden_device_hours | empty when unknown"),
+                       "hardware_burden_device_hours | network_operations | six_n_d | empty "
+                       "when unknown"),
     "curated": ("boolean", "", "true when a person checked or entered the values (curations "
                 "are not yet applied by this export: false)"),
     "peak_precision": ("string", "", "precision basis of peak_flops: fp32 | fp16 | tensor"),
@@ -143,6 +147,9 @@ TABLES: dict[str, Spec] = {
     "compute_per_result": COMPUTE_PER_RESULT,
 }
 
+_COMPUTE_COLUMNS = ("hardware", "hardware_count", "training_hours", "peak_flops",
+                    "hardware_burden_flop", "network_ops_flop", "compute_flop",
+                    "compute_method")  # fmt: skip
 _DTYPES = {"string": "string", "integer": "Int64", "float": "float64", "boolean": "boolean"}
 _ERROR_METRICS = re.compile(r"(^|_)(error|err)$")
 _HIGHER_IS_BETTER = re.compile(
@@ -192,39 +199,6 @@ def error_rate(metric: str | None, value: float | None) -> float | None:
     return None
 
 
-def _tokens(name: Any) -> set[str]:
-    if not isinstance(name, str):
-        return set()
-    return set(re.findall(r"[a-z0-9]+(?:\.[a-z0-9]+)*", name.lower()))
-
-
-def _peak(slug: str | None) -> tuple[float, str] | None:
-    """Peak FLOP/s of one chip and its precision basis, from ``schema.hardware`` if present."""
-    if not slug:
-        return None
-    try:
-        from schema import hardware
-    except ImportError:
-        return None
-    try:
-        if hasattr(hardware, "burden_peak"):
-            found = hardware.burden_peak(slug)
-            return (float(found[0]), str(found[1])) if found else None
-        value = hardware.peak_flops(slug, "fp32")
-        return (float(value), "fp32") if value else None
-    except (KeyError, LookupError, FileNotFoundError, ValueError):
-        return None
-
-
-def _cores_per_chip(slug: str) -> int | None:
-    try:
-        from schema import hardware
-
-        return hardware.get_accelerator(slug).cores_per_chip
-    except Exception:  # noqa: BLE001 - catalog optional
-        return None
-
-
 def _num(value: Any) -> float | None:
     if value is None or value is pd.NA:
         return None
@@ -235,73 +209,15 @@ def _num(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _run_chips(run: dict[str, Any]) -> float | None:
-    chips = _num(run.get("chips"))
-    if chips is None and run.get("count_unit") in (None, "chip"):
-        chips = _num(run.get("hardware_count"))
-    return chips
-
-
-def _burden(run: dict[str, Any]) -> dict[str, Any]:
-    """Hardware burden of one training run (and its inputs) when computable."""
-    slug = run.get("hardware")
-    chips, hours, device_hours = (
-        _run_chips(run),
-        _num(run.get("duration_hours")),
-        _num(run.get("device_hours")),
-    )
-    peak = _peak(slug)
-    out: dict[str, Any] = {
-        "hardware": slug,
-        "hardware_count": chips,
-        "training_hours": hours,
-        "peak_flops": peak[0] if peak else None,
-        "peak_precision": peak[1] if peak else None,
-        "hardware_burden_flop": None,
-        "compute_method": None,
-    }
-    if peak is None:
-        return out
-    if chips is not None and hours is not None:
-        out["hardware_burden_flop"] = chips * peak[0] * hours * 3600.0
-        out["compute_method"] = "hardware_burden"
-    elif device_hours is not None:
-        chip_hours = device_hours
-        if str(slug).startswith("tpu") and run.get("count_unit") == "core":
-            cores = _cores_per_chip(str(slug))
-            chip_hours = device_hours / cores if cores else None
-        if chip_hours is not None:
-            out["hardware_burden_flop"] = chip_hours * peak[0] * 3600.0
-            out["compute_method"] = "hardware_burden_device_hours"
-    return out
-
-
-def _best_run(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
-    def key(run: dict[str, Any]) -> tuple[Any, ...]:
-        burden = _burden(run)
-        return (
-            burden["hardware_burden_flop"] is not None,
-            run.get("stage") != q.STAGE_FINETUNE,
-            bool(run.get("hardware"))
-            + (_run_chips(run) is not None)
-            + (_num(run.get("duration_hours")) is not None),
-            _num(run.get("confidence")) or 0.0,
-            burden["hardware_burden_flop"] or 0.0,
-            -(run.get("evidence_id") or 0),
-        )
-
-    return max(runs, key=key) if runs else None
-
-
 def _best_params(sizes: list[dict[str, Any]], model: Any) -> float | None:
     rows = [s for s in sizes if _num(s.get("params")) is not None]
     if not rows:
         return None
-    wanted = _tokens(model)
+    wanted = tokens(model)
     if wanted:
         scored = []
         for s in rows:
-            shared = len(wanted & _tokens(s.get("model")))
+            shared = len(wanted & tokens(s.get("model")))
             if shared * 2 >= len(wanted) and shared > 0:
                 scored.append((shared / len(wanted), _num(s.get("confidence")) or 0.0, s))
         if scored:
@@ -318,15 +234,14 @@ def _lower_is_better(metric: str) -> bool:
 
 def compute_per_result(
     results: pd.DataFrame,
-    training: pd.DataFrame,
+    computed: dict[str, PaperCompute],
     sizes: pd.DataFrame,
     papers: pd.DataFrame,
 ) -> pd.DataFrame:
     """One row per (paper, benchmark, metric, model): the paper's best such result joined with
-    its best training run, the model's parameter count and the hardware burden."""
-    runs_by_paper: dict[str, list[dict[str, Any]]] = {}
-    for run in training.to_dict("records"):
-        runs_by_paper.setdefault(run["paper_id"], []).append(run)
+    the model's parameter count and the paper's compute estimates (``db.compute``: the best
+    run's hardware burden, the network operations of the result's model and benchmark, and
+    ``compute_flop`` by ``extract.compute.choose``'s precedence)."""
     sizes_by_paper: dict[str, list[dict[str, Any]]] = {}
     for size in sizes.to_dict("records"):
         sizes_by_paper.setdefault(size["paper_id"], []).append(size)
@@ -347,8 +262,8 @@ def compute_per_result(
 
     out = []
     for (paper_id, benchmark, metric, model), row in sorted(best.items()):
-        run = _best_run(runs_by_paper.get(paper_id, []))
-        burden = _burden(run) if run else {}
+        empty = PaperCompute([], None, None)
+        compute = computed.get(paper_id, empty).for_result(model or None, benchmark)
         paper = meta.get(paper_id, {})
         value = _num(row["value"])
         out.append(
@@ -362,16 +277,9 @@ def compute_per_result(
                 "value": value,
                 "error_rate": error_rate(metric, value),
                 "params": _best_params(sizes_by_paper.get(paper_id, []), model),
-                "hardware": burden.get("hardware"),
-                "hardware_count": burden.get("hardware_count"),
-                "training_hours": burden.get("training_hours"),
-                "peak_flops": burden.get("peak_flops"),
-                "hardware_burden_flop": burden.get("hardware_burden_flop"),
-                "network_ops_flop": None,
-                "compute_flop": burden.get("hardware_burden_flop"),
-                "compute_method": burden.get("compute_method"),
+                **{k: compute[k] for k in _COMPUTE_COLUMNS},
                 "curated": False,
-                "peak_precision": burden.get("peak_precision"),
+                "peak_precision": compute["peak_precision"],
             }
         )
     return pd.DataFrame(out, columns=list(COMPUTE_PER_RESULT))
@@ -386,6 +294,7 @@ def build_tables(session: Session) -> dict[str, pd.DataFrame]:
     results = extracted_results(session)
     training = extracted_training(session)
     sizes = extracted_sizes(session)
+    computed = {pid: paper_compute_from_rows(rows) for pid, rows in load_rows(session).items()}
     papers = pd.DataFrame(
         [
             dict(r)
@@ -398,7 +307,7 @@ def build_tables(session: Session) -> dict[str, pd.DataFrame]:
         "training_runs": conform(training, TRAINING_RUNS),
         "model_sizes": conform(sizes, MODEL_SIZES),
         "compute_per_result": conform(
-            compute_per_result(results, training, sizes, papers), COMPUTE_PER_RESULT
+            compute_per_result(results, computed, sizes, papers), COMPUTE_PER_RESULT
         ),
     }
 

@@ -265,6 +265,7 @@ def _training_row(c: TrainingCandidate, paper_id: str) -> dict[str, Any]:
         "duration_hi_hours": _finite(c.duration_hi_hours),
         "device_hours": c.device_hours,
         "duration_raw": c.duration_raw,
+        "epochs": _finite(c.epochs) if (_finite(c.epochs) or 0) > 0 else None,
         "confidence": _finite(c.confidence) if _finite(c.confidence) is not None else 0.5,
         "status": c.status or q.CANDIDATE,
         "reject_reason": c.reject_reason,

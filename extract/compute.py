@@ -147,8 +147,18 @@ def utilization_adjusted(
     """Hardware burden x ``utilization`` (Epoch's method; 0.375 is their median)."""
     if not 0 < utilization <= 1:
         raise EstimateError(f"utilization must be in (0, 1], not {utilization!r}")
-    burden = hardware_burden(slug, chips, hours, precision, peak_flops)
-    inputs = {**burden.inputs, "utilization": utilization}
+    return adjust_for_utilization(
+        hardware_burden(slug, chips, hours, precision, peak_flops), utilization
+    )
+
+
+def adjust_for_utilization(burden: Estimate, utilization: float = DEFAULT_UTILIZATION) -> Estimate:
+    """A hardware-burden estimate (wall-clock or device-hours) x ``utilization``."""
+    if burden.method not in (HARDWARE_BURDEN, HARDWARE_BURDEN_DEVICE_HOURS):
+        raise EstimateError(f"only a hardware burden is adjusted, not {burden.method!r}")
+    if not 0 < utilization <= 1:
+        raise EstimateError(f"utilization must be in (0, 1], not {utilization!r}")
+    inputs = {**burden.inputs, "utilization": utilization, "burden_method": burden.method}
     return Estimate(UTILIZATION_ADJUSTED, burden.flop * utilization, inputs, burden.precision)
 
 

@@ -198,6 +198,7 @@ class TrainingRun(_ValueMixin, Base):
     duration_hi_hours: Mapped[float | None] = mapped_column(Float)
     device_hours: Mapped[float | None] = mapped_column(Float)
     duration_raw: Mapped[str | None] = mapped_column(Text)
+    epochs: Mapped[float | None] = mapped_column(Float)
     evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"))
 
     __table_args__ = (
@@ -227,6 +228,39 @@ class ModelSize(_ValueMixin, Base):
         UniqueConstraint("evidence_id"),
         CheckConstraint("value > 0", name="value_positive"),
     )
+
+
+class ComputeEstimate(Base):
+    """One training-compute estimate of a paper (``db.compute``), with its method and inputs.
+
+    ``model``/``benchmark`` say what it applies to: a hardware-burden row is one training run
+    (``model`` as the run names it, ``benchmark`` NULL); a network-operations row is one
+    (model, benchmark); a 6ND row one model. ``chosen`` marks the estimates that
+    ``extract.compute.choose`` picked for some result of the paper (see docs/compute.md).
+    Rows are replaced whenever the paper's estimates are recomputed.
+    """
+
+    __tablename__ = "compute_estimates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    paper_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.paper_id", ondelete="CASCADE"), index=True
+    )
+    model: Mapped[str | None] = mapped_column(Text)
+    benchmark: Mapped[str | None] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(40))
+    flop: Mapped[float] = mapped_column(Float)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    precision: Mapped[str | None] = mapped_column(String(16))
+    peak_flops: Mapped[float | None] = mapped_column(Float)
+    chosen: Mapped[bool] = mapped_column(default=False)
+    training_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("training_runs.id", ondelete="CASCADE")
+    )
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (CheckConstraint("flop > 0", name="flop_positive"),)
 
 
 class Curation(Base):
