@@ -62,8 +62,9 @@ def _is_row(line: Line) -> bool:
     if not words or len(words) > 30:
         return False
     values = _value_cells(line)
-    last = _merge_pm(words)[-1].text
-    ends_in_value = is_numeric_cell(_MARK_TAIL.sub("", last).split("±")[0])
+    cells = [c.text for c in _merge_pm(words) if _MARK_TAIL.sub("", c.text)]
+    last = cells[-1] if cells else ""
+    ends_in_value = is_numeric_cell(_MARK_TAIL.sub("", last).split("±")[0].split("/")[-1])
     return bool(values) and ends_in_value and _max_gap(line) > COLUMN_GAP
 
 
@@ -233,6 +234,7 @@ def _first_data_row(body: list[Line]) -> int:
 
 
 def _build(page: Page, label: str, caption: str, body: list[Line]) -> Table | None:
+    body = [line for line in body if any(ch.isalnum() for ch in _text(line))]  # lone marks
     first_row = _first_data_row(body)
     headers, rows = body[:first_row], [line for line in body[first_row:] if _is_row(line)]
     columns = _columns(rows)
