@@ -27,12 +27,13 @@ def ev(snippet: str = "s") -> Evidence:
 
 
 def alexnet() -> Extraction:
+    def result(metric: str, value: float) -> ResultCandidate:
+        return ResultCandidate("imagenet", metric, value, str(value), ev(), "AlexNet",
+                               confidence=0.8)  # fmt: skip
+
     return Extraction(
-        results=[
-            ResultCandidate("imagenet", "top1_error", 37.5, "37.5", ev(), "AlexNet", confidence=0.8),
-            ResultCandidate("imagenet", "top1_error", 40.7, "40.7", ev(), "AlexNet", confidence=0.8),
-            ResultCandidate("imagenet", "top5_error", 17.0, "17.0", ev(), "AlexNet", confidence=0.8),
-        ],
+        results=[result("top1_error", 37.5), result("top1_error", 40.7),
+                 result("top5_error", 17.0)],
         training=[
             TrainingCandidate(ev("two GTX 580 3GB GPUs, five to six days"), hardware="gtx-580",
                               hardware_count=2, count_unit="chip", chips=2, duration_hours=144.0,
@@ -167,7 +168,8 @@ def test_export_agrees_with_view(engine):
     with engine.connect() as conn:
         view = pd.read_sql_query(text("SELECT * FROM compute_per_result"), conn)
     columns = ["paper_id", "model", "benchmark", "metric", "value", "error_rate",
-               "hardware_burden_flop", "network_ops_flop", "compute_flop", "compute_method"]  # fmt: skip
+               "hardware_burden_flop", "network_ops_flop", "compute_flop",
+               "compute_method"]  # fmt: skip
     left = exported[columns].sort_values(["paper_id", "metric"]).reset_index(drop=True)
     right = view[columns].sort_values(["paper_id", "metric"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(
