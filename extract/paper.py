@@ -10,6 +10,7 @@ from collections import Counter
 
 from extract.benchmarks import benchmark_mentions
 from extract.pdf import parse_pdf
+from extract.plausibility import flag_implausible
 from extract.rules_loader import ruleset_sha256
 from extract.sections import inside, merge, reference_ranges, table_ranges
 from extract.training import consolidate_runs
@@ -80,6 +81,7 @@ def extract_doc(doc: PaperDoc) -> Extraction:
     extraction.sizes.extend(text_sizes)
     extraction.results = _dedupe_results(extraction.results)
     extraction.sizes = _dedupe_sizes(extraction.sizes)
+    flag_implausible(extraction, doc.year)
     return extraction
 
 
