@@ -146,7 +146,7 @@ def read_snapshot(snapshot_dir: Path) -> pd.DataFrame:
     csv_path = snapshot_dir / f"{TABLE}.csv"
     parquet_path = snapshot_dir / f"{TABLE}.parquet"
     if csv_path.is_file():
-        frame = pd.read_csv(csv_path)
+        frame = pd.read_csv(csv_path, dtype={"paper_id": str, "model": str})
     elif parquet_path.is_file():
         frame = pd.read_parquet(parquet_path)
     else:
