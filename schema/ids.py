@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 _NEW_STYLE = re.compile(r"^(\d{4}\.\d{4,5})(?:v(\d+))?$")
@@ -35,6 +36,13 @@ def leaderboard_locator(source: str, row_key: str) -> str:
     return f"leaderboard/{source}/{row_key}"
 
 
+def model_key(model: str | None) -> str:
+    """A model name as a curation identity holds it: NFKC, lower case, one space between
+    words, no surrounding punctuation ('ResNet-50 ', 'resnet-50,' -> 'resnet-50')."""
+    text = unicodedata.normalize("NFKC", model or "").lower()
+    return re.sub(r"\s+", " ", text).strip(" \t,;:.()[]*\u2020\u2021")
+
+
 def field_identity(paper_id: str, kind: str, model: str | None, key: str) -> tuple[str, str, str, str]:
-    """The identity a curation is keyed on: (paper, kind, model, field key)."""
-    return paper_id, kind, (model or "").strip(), key
+    """The identity a curation is keyed on: (paper, kind, normalised model, field key)."""
+    return paper_id, kind, model_key(model), key
