@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extract.errors import PaperError
-from extract.paper import extract_pdf_bytes
+from extract.paper import extract_doc
+from extract.pdf import DEFAULT_MAX_PAGES, parse_pdf
 from schema import quantities as q
 from schema.records import Extraction
+
+
+OUT_OF_MEMORY = "out of memory"
 
 
 @dataclass(slots=True)
@@ -53,14 +57,23 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def process_paper(ref: PaperRef) -> PaperOutcome:
-    """Parse and extract one paper; every failure is returned, none raised."""
+def process_paper(ref: PaperRef, max_pages: int = DEFAULT_MAX_PAGES) -> PaperOutcome:
+    """Parse and extract one paper; every failure is returned, none raised.
+
+    ``max_pages``: longer PDFs get ``too_large`` before any page is read. A ``MemoryError``
+    (e.g. under the memory cap of ``flows.isolation``) becomes ``too_large`` as well.
+    """
     started = time.perf_counter()
     try:
         data = Path(ref.path).read_bytes()
-        doc, extraction = extract_pdf_bytes(data, ref.paper_id, ref.year)
+        doc = parse_pdf(data, ref.paper_id, max_pages=max_pages)
+        doc.year = ref.year
+        extraction = extract_doc(doc)
     except PaperError as exc:
         return PaperOutcome(ref, exc.status, str(exc), seconds=time.perf_counter() - started)
+    except MemoryError:
+        message = f"{OUT_OF_MEMORY} while parsing or extracting ({ref.n_bytes} bytes)"
+        return PaperOutcome(ref, q.STATUS_TOO_LARGE, message, seconds=time.perf_counter() - started)
     except OSError as exc:
         return PaperOutcome(ref, q.STATUS_NO_PDF, f"cannot read {ref.path}: {exc}")
     except Exception as exc:  # noqa: BLE001 - one bad paper must never stop the run
