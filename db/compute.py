@@ -200,8 +200,8 @@ def tokens(name: Any) -> set[str]:
 
 
 def match_model(rows: list[dict[str, Any]], model: str | None) -> dict[str, Any] | None:
-    """The row whose model shares the most (at least half) of ``model``'s tokens; when
-    ``model`` is unnamed or nothing matches, the only row (or rows that all agree), else None."""
+    """The row whose model shares the most (at least half) of ``model``'s tokens; for an
+    unnamed ``model``, the only row (or rows that all agree); else None."""
     wanted = tokens(model)
     scored = []
     for row in rows:
@@ -210,7 +210,7 @@ def match_model(rows: list[dict[str, Any]], model: str | None) -> dict[str, Any]
             scored.append((shared, _num(row.get("confidence")) or 0.0, -(row.get("id") or 0), row))
     if scored:
         return max(scored, key=lambda t: t[:3])[3]
-    if len({_num(r.get("value")) for r in rows}) == 1:
+    if not wanted and len({_num(r.get("value")) for r in rows}) == 1:
         return rows[0]
     return None
 
