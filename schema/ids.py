@@ -43,6 +43,8 @@ def model_key(model: str | None) -> str:
     return re.sub(r"\s+", " ", text).strip(" \t,;:.()[]*\u2020\u2021")
 
 
-def field_identity(paper_id: str, kind: str, model: str | None, key: str) -> tuple[str, str, str, str]:
+def field_identity(
+    paper_id: str, kind: str, model: str | None, key: str
+) -> tuple[str, str, str, str]:
     """The identity a curation is keyed on: (paper, kind, normalised model, field key)."""
     return paper_id, kind, model_key(model), key
