@@ -220,6 +220,12 @@ def _hardware_doubt(hw: dict, text: str) -> str | None:
     return None
 
 
+def _per_step_near(span: Span) -> bool:
+    """'each epoch takes half a day': a duration right after a per-step phrase is a rate."""
+    window = span.doc.text[max(0, span.start_char - 45) : span.start_char]
+    return bool(_PER_STEP.search(window))
+
+
 def _training_from_sentence(sent: _Sentence, year: int | None) -> list[TrainingCandidate]:
     text = sent.span.text
     hw_spans = [s for s in sent.spans.get(q.HARDWARE, []) if not _is_device_time(s)]
@@ -229,12 +235,11 @@ def _training_from_sentence(sent: _Sentence, year: int | None) -> list[TrainingC
     hardware = [h | {"rule": s.id_} for s in hw_spans if (h := read_hardware(s, year))]
     hardware = [h | {"doubt": _hardware_doubt(h, text)} for h in _merge_generic_and_named(hardware)]
     hardware = [h for h in hardware if h["doubt"] != "generic_uncounted"]
-    durations = [d | {"rule": s.id_} for s in dur_spans if (d := read_duration(s))]
+    durations = [(d | {"rule": s.id_}, s) for s in dur_spans if (d := read_duration(s))]
     if not hardware and not durations:
         return []
     rejected = context.is_inference(text)
-    if _PER_STEP.search(text):
-        durations = [d for d in durations if "device_hours" in d]
+    durations = [d for d, span in durations if not _per_step_near(span)]
     device_time = all("device_hours" in d for d in durations)
     if durations and not hardware and not device_time and not context.has_training_cue(text):
         rejected = True
