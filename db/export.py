@@ -1,8 +1,9 @@
 """The handoff snapshot: CSV + Parquet files, data dictionary and manifest in a new folder.
 
 ``export_snapshot`` writes ``results``, ``training_runs``, ``model_sizes`` and
-``compute_per_result`` (DESIGN.md columns first, extra columns after them) from the non-rejected
-rows of the database into ``<out_dir>/<UTC date>-<first 12 hex of the content hash>``. The
+``compute_per_result`` (DESIGN.md columns first, extra columns after them) from the effective
+values of the database (non-rejected rows with the curators' decisions applied, ``db.effective``;
+``curated`` marks curated rows) into ``<out_dir>/<UTC date>-<first 12 hex of the content hash>``. The
 content hash covers the CSV files and ``data_dictionary.json`` (not the Parquet files, whose
 bytes depend on the pyarrow version, nor the manifest, which holds the creation time). When a
 folder with the same content hash already exists under ``out_dir`` (any date) it is returned as
@@ -29,8 +30,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from db.compute import PaperCompute, load_rows, paper_compute_from_rows, tokens
+from db.effective import effective_compute_rows, effective_frames
 from db.engine import session_scope
-from db.queries import extracted_results, extracted_sizes, extracted_training
 from schema.tables import Paper, Run
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,11 @@ _PROVENANCE: Spec = {
     "page": ("integer", "page", "page of the PDF the value was read on, from 1"),
     "snippet": ("string", "", "the sentence or table row the value was read from (<= 300 chars)"),
 }
+_CURATED: Spec = {
+    "curated": ("boolean", "", "true when a curator accepted, corrected or added this value "
+                "(db.curation; the value is then the curated one, provenance the best "
+                "extraction's, or the curator's note for an added value)"),
+}
 
 RESULTS: Spec = {
     "paper_id": ("string", "", "arXiv id without version when known, else the PDF file stem "
@@ -55,13 +61,15 @@ RESULTS: Spec = {
     "metric": ("string", "", "top1_accuracy, top5_accuracy, top1_error, top5_error, box_ap, "
                "ap50, ap75, em, f1, bleu (DESIGN.md vocabulary)"),
     "value": ("float", "percent points", "the metric as printed"),
-    "source": ("string", "", "where the value came from: text | table | leaderboard"),
+    "source": ("string", "", "where the value came from: text | table | leaderboard | "
+               "curator (added by a curator)"),
     "confidence": ("float", "0-1", "extractor's confidence in the value"),
     **_PROVENANCE,
     "status": ("string", "", "candidate | accepted (rejected rows are not exported)"),
     "rule_id": ("string", "", "extraction rule (or table parser) that read the value"),
     "evidence_id": ("integer", "", "id of the evidence row in the database this snapshot came "
                     "from (changes when the paper is re-extracted)"),
+    **_CURATED,
 }  # fmt: skip
 
 TRAINING_RUNS: Spec = {
@@ -85,6 +93,7 @@ TRAINING_RUNS: Spec = {
     "status": RESULTS["status"],
     "rule_id": RESULTS["rule_id"],
     "evidence_id": RESULTS["evidence_id"],
+    **_CURATED,
 }  # fmt: skip
 
 MODEL_SIZES: Spec = {
@@ -101,6 +110,7 @@ MODEL_SIZES: Spec = {
     "status": RESULTS["status"],
     "rule_id": RESULTS["rule_id"],
     "evidence_id": RESULTS["evidence_id"],
+    **_CURATED,
 }  # fmt: skip
 
 COMPUTE_PER_RESULT: Spec = {
@@ -135,8 +145,8 @@ COMPUTE_PER_RESULT: Spec = {
     "compute_method": ("string", "", "how compute_flop was obtained: hardware_burden | "
                        "hardware_burden_device_hours | network_operations | six_n_d | empty "
                        "when unknown"),
-    "curated": ("boolean", "", "true when a person checked or entered the values (curations "
-                "are not yet applied by this export: false)"),
+    "curated": ("boolean", "", "true when a curator checked or entered the result's value, "
+                "the chosen training run or the parameter count (db.curation)"),
     "peak_precision": ("string", "", "precision basis of peak_flops: fp32 | fp16 | tensor"),
 }  # fmt: skip
 
@@ -227,6 +237,17 @@ def _best_params(sizes: list[dict[str, Any]], model: Any) -> float | None:
     return _num(best["params"])
 
 
+def _curated_inputs(
+    compute: PaperCompute | None, sizes: list[dict[str, Any]], params: float | None
+) -> bool:
+    """Whether the chosen training run or the parameter count used is a curated value."""
+    if compute is not None and (compute.best_run or {}).get("curated"):
+        return True
+    return params is not None and any(
+        s.get("curated") and _num(s.get("params")) == params for s in sizes
+    )
+
+
 def _lower_is_better(metric: str) -> bool:
     name = metric.lower()
     return bool(_ERROR_METRICS.search(name)) or name in ("perplexity", "bpc", "bits_per_char")
@@ -266,6 +287,10 @@ def compute_per_result(
         compute = computed.get(paper_id, empty).for_result(model or None, benchmark)
         paper = meta.get(paper_id, {})
         value = _num(row["value"])
+        params = _best_params(sizes_by_paper.get(paper_id, []), model)
+        curated = bool(row.get("curated")) or _curated_inputs(
+            computed.get(paper_id), sizes_by_paper.get(paper_id, []), params
+        )
         out.append(
             {
                 "paper_id": paper_id,
@@ -276,9 +301,9 @@ def compute_per_result(
                 "metric": metric,
                 "value": value,
                 "error_rate": error_rate(metric, value),
-                "params": _best_params(sizes_by_paper.get(paper_id, []), model),
+                "params": params,
                 **{k: compute[k] for k in _COMPUTE_COLUMNS},
-                "curated": False,
+                "curated": curated,
                 "peak_precision": compute["peak_precision"],
             }
         )
@@ -290,11 +315,12 @@ def compute_per_result(
 
 
 def build_tables(session: Session) -> dict[str, pd.DataFrame]:
-    """The four export tables (non-rejected rows), conformed to their specs."""
-    results = extracted_results(session)
-    training = extracted_training(session)
-    sizes = extracted_sizes(session)
-    computed = {pid: paper_compute_from_rows(rows) for pid, rows in load_rows(session).items()}
+    """The four export tables (effective values: non-rejected rows with curations applied,
+    ``db.effective``), conformed to their specs."""
+    frames = effective_frames(session)
+    results, training, sizes = frames["results"], frames["training"], frames["sizes"]
+    rows = effective_compute_rows(session, load_rows(session))
+    computed = {pid: paper_compute_from_rows(bundle) for pid, bundle in rows.items()}
     papers = pd.DataFrame(
         [
             dict(r)
