@@ -3,9 +3,10 @@
 ``export_snapshot`` writes ``results``, ``training_runs``, ``model_sizes`` and
 ``compute_per_result`` (DESIGN.md columns first, extra columns after them) from the effective
 values of the database (non-rejected rows with the curators' decisions applied, ``db.effective``;
-``curated`` marks curated rows) into ``<out_dir>/<UTC date>-<first 12 hex of the content hash>``. The
-content hash covers the CSV files and ``data_dictionary.json`` (not the Parquet files, whose
-bytes depend on the pyarrow version, nor the manifest, which holds the creation time). When a
+``curated`` marks curated rows) into ``<out_dir>/<UTC date>-<first 12 hex of the content
+hash>``. The content hash covers the CSV files and ``data_dictionary.json`` (not the Parquet
+files, whose bytes depend on the pyarrow version, nor the manifest, which holds the creation
+time). When a
 folder with the same content hash already exists under ``out_dir`` (any date) it is returned as
 is. The folder is written under a temporary name and renamed into place, so a reader never sees
 a half-written snapshot; its files are made read-only.
