@@ -76,6 +76,8 @@ def _line_box(textpage: pdfium.PdfTextPage, lo: int, hi: int, height: float) -> 
 
 
 def fold_text(raw: str) -> str:
+    if raw.isascii() and "\x02" not in raw:
+        return raw
     return "".join(_fold_char(c) for c in raw)
 
 
@@ -174,10 +176,15 @@ def parse_pdf(
         pdf.close()
     if sum(len(p.text.strip()) for p in pages) < MIN_CHARS_PER_PAGE * min(n_pages, 2):
         raise NeedsOcrError(f"no usable text layer ({n_pages} pages, image-only?)")
+    return doc_from_pages(pages, paper_id, sha256 or sha256_bytes(data))
+
+
+def doc_from_pages(pages: list[Page], paper_id: str, sha256: str) -> PaperDoc:
+    """The PaperDoc of parsed pages (also used for pages read back from ``extract.cache``)."""
     stamp = find_arxiv_stamp(pages)
     return PaperDoc(
         paper_id=paper_id,
-        sha256=sha256 or sha256_bytes(data),
+        sha256=sha256,
         pages=pages,
         arxiv_version=stamp[1] if stamp and stamp[0] == paper_id else None,
         title=guess_title(pages[0]),
