@@ -187,6 +187,9 @@ def _register_extensions() -> None:
     except ImportError:  # the analysis package is optional at import time
         return
     register(app)
+    from flows.crosscheck_cli import register as register_crosscheck
+
+    register_crosscheck(app)
 
 
 _register_extensions()
