@@ -182,6 +182,9 @@ def _print_misses(data: dict, n: int) -> None:
 
 
 def _register_extensions() -> None:
+    from flows.curate_cli import register as register_curate
+
+    register_curate(app)
     try:
         from analysis.cli import register
     except ImportError:  # the analysis package is optional at import time
