@@ -32,10 +32,10 @@ def render(report) -> Table:  # type: ignore[no-untyped-def]
     """The per-field table: matched, both, agree, agreement, ours/theirs quantiles."""
     table = Table(
         title=f"crosscheck against {report.reference}: {report.n_matched} of our "
-        f"{report.n_our_papers} papers matched ({report.n_their_papers} reference papers)"
+        f"{report.n_our_papers} papers matched ({report.n_their_papers} reference papers); "
+        "median and p10-p90 of ours / theirs"
     )
-    for column in ("field", "tolerance", "theirs", "both", "agree", "agreement",
-                   "ours/theirs median", "p10-p90"):  # fmt: skip
+    for column in ("field", "tol", "theirs", "both", "agree", "%", "median", "p10-p90"):
         table.add_column(column, justify="left" if column == "field" else "right",
                          no_wrap=column in ("field", "p10-p90"))  # fmt: skip
     for f in report.fields:
