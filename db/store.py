@@ -15,7 +15,9 @@ Values that a DB check constraint would refuse never crash the store:
   logged warning;
 - model sizes: ``value`` is NOT NULL and checked > 0; a non-positive or non-finite size (or one
   without a quantity) is dropped with a logged warning;
-- evidence: a page number < 1 is stored as NULL (logged); a snippet is cut to 300 characters;
+- evidence: a page number < 1 or an invalid character span is stored as NULL (logged); a
+  snippet is cut to 300 characters;
+- confidences are clamped into [0, 1]; a model size of an unknown quantity is dropped;
 - any string longer than its column (PostgreSQL enforces VARCHAR lengths) is cut to fit (logged).
 
 Dropped and rejected counts are written into ``paper_status.message``.
@@ -162,6 +164,12 @@ def _finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _confidence(value: Any) -> float:
+    """A confidence in [0, 1] (the DB checks it); missing or non-finite -> 0.5."""
+    number = _finite(value)
+    return 0.5 if number is None else min(1.0, max(0.0, number))
+
+
 def _clip(table: type[Base], row: dict[str, Any], paper_id: str) -> dict[str, Any]:
     for name, length in _LENGTHS[table].items():
         value = row.get(name)
@@ -185,6 +193,12 @@ def _evidence_row(
     if page is not None and page < 1:
         log.warning("%s: evidence page %r < 1 stored as NULL (rule %s)", paper_id, page, ev.rule_id)
         page = None
+    span = (ev.char_start, ev.char_end)
+    if (span[0] is not None and span[0] < 0) or (None not in span and span[1] < span[0]):
+        log.warning(
+            "%s: evidence span %r invalid, stored as NULL (rule %s)", paper_id, span, ev.rule_id
+        )
+        span = (None, None)
     snippet = ev.snippet or ""
     if len(snippet) > SNIPPET_MAX:
         snippet = snippet[: SNIPPET_MAX - 1] + "\u2026"
@@ -197,8 +211,8 @@ def _evidence_row(
         "top": box.top if box else None,
         "x1": box.x1 if box else None,
         "bottom": box.bottom if box else None,
-        "char_start": ev.char_start,
-        "char_end": ev.char_end,
+        "char_start": span[0],
+        "char_end": span[1],
         "snippet": snippet,
         "locator": ev.locator or "text",
         "rule_id": ev.rule_id or "unknown",
@@ -240,7 +254,7 @@ def _result_row(c: ResultCandidate, paper_id: str, tally: _Tally) -> dict[str, A
         "value": value,
         "raw_value": c.raw_value,
         "source": c.source or q.SOURCE_TEXT,
-        "confidence": _finite(c.confidence) if _finite(c.confidence) is not None else 0.5,
+        "confidence": _confidence(c.confidence),
         "status": c.status or q.CANDIDATE,
         "reject_reason": c.reject_reason,
     }
@@ -266,7 +280,7 @@ def _training_row(c: TrainingCandidate, paper_id: str) -> dict[str, Any]:
         "device_hours": c.device_hours,
         "duration_raw": c.duration_raw,
         "epochs": _finite(c.epochs) if (_finite(c.epochs) or 0) > 0 else None,
-        "confidence": _finite(c.confidence) if _finite(c.confidence) is not None else 0.5,
+        "confidence": _confidence(c.confidence),
         "status": c.status or q.CANDIDATE,
         "reject_reason": c.reject_reason,
     }
@@ -292,9 +306,12 @@ def _training_row(c: TrainingCandidate, paper_id: str) -> dict[str, Any]:
 
 def _size_row(c: SizeCandidate, paper_id: str, tally: _Tally) -> dict[str, Any] | None:
     value = _finite(c.value)
-    if not c.quantity:
+    if c.quantity not in (q.PARAM_COUNT, q.FLOPS_PER_FORWARD):
         log.warning(
-            "%s: model size without quantity dropped (rule %s)", paper_id, c.evidence.rule_id
+            "%s: model size of unknown quantity %r dropped (rule %s)",
+            paper_id,
+            c.quantity,
+            c.evidence.rule_id,
         )
         tally.drop("size_missing_quantity")
         return None
@@ -315,7 +332,7 @@ def _size_row(c: SizeCandidate, paper_id: str, tally: _Tally) -> dict[str, Any] 
         "value": value,
         "raw_value": c.raw_value,
         "unit": c.unit or "",
-        "confidence": _finite(c.confidence) if _finite(c.confidence) is not None else 0.5,
+        "confidence": _confidence(c.confidence),
         "status": c.status or q.CANDIDATE,
         "reject_reason": c.reject_reason,
     }

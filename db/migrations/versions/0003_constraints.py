@@ -20,7 +20,8 @@ SQLite cannot add a constraint to an existing table without rebuilding it, and r
 parent table (papers, evidence, training_runs) while foreign keys are enforced would cascade
 deletes, so on SQLite each rule is a pair of BEFORE INSERT / BEFORE UPDATE triggers raising
 ``CHECK constraint failed: <name>`` (an IntegrityError, like a CHECK). The constraint names
-are the same on both. ``schema/tables.py`` declares the same checks for fresh metadata.
+are the same on both. These rules live here only (``schema/tables.py`` keeps the checks of
+0001; nothing builds the schema with ``create_all``); tests/db/test_constraints.py proves each.
 """
 
 from collections.abc import Sequence
