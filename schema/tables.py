@@ -255,7 +255,7 @@ class ComputeEstimate(Base):
     peak_flops: Mapped[float | None] = mapped_column(Float)
     chosen: Mapped[bool] = mapped_column(default=False)
     training_run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("training_runs.id", ondelete="CASCADE")
+        ForeignKey("training_runs.id", ondelete="CASCADE"), index=True
     )
     run_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
