@@ -79,6 +79,7 @@ class Table:
     box: Box | None = None
     char_start: int | None = None
     char_end: int | None = None
+    line_spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
