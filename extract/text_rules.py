@@ -75,6 +75,13 @@ def _sentences(pages: list[Page], skip: Ranges) -> Iterator[_Sentence]:
         yield from _group(page, doc)
 
 
+def _is_debris(sent: Span) -> bool:
+    """Figure axis labels, tables of contents and other number runs read as a 'sentence'."""
+    words = [t for t in sent if not t.is_punct and not t.is_space]
+    numeric = sum(1 for t in words if t.like_num)
+    return len(words) >= 8 and numeric > 0.35 * len(words)
+
+
 def _group(page: Page, doc: Doc) -> Iterator[_Sentence]:
     by_sentence: dict[int, dict[str, list[Span]]] = {}
     for label in {s.label_ for s in doc.spans[SPANS_KEY]}:
@@ -82,7 +89,7 @@ def _group(page: Page, doc: Doc) -> Iterator[_Sentence]:
         for span in spans:
             by_sentence.setdefault(span.sent.start, {}).setdefault(label, []).append(span)
     for sent in doc.sents:
-        if sent.start in by_sentence:
+        if sent.start in by_sentence and not _is_debris(sent):
             yield _Sentence(page, sent, by_sentence[sent.start])
 
 
