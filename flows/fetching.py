@@ -15,6 +15,7 @@ and defensively:
 from __future__ import annotations
 
 import email.utils
+import errno
 import hashlib
 import json
 import logging
@@ -45,6 +46,7 @@ from extract.sources.arxiv import (
 )
 from extract.sources.errors import (
     DisallowedURLError,
+    DiskFullError,
     FeedError,
     FetchError,
     NotAPdfError,
@@ -453,9 +455,10 @@ class PdfStore:
         key = f"file:{source.name}"
         with self._lock_for(key):
             part = self._part_path(key)
-            with source.open("rb") as src, part.open("wb") as dst:
-                _copy_checked(src, dst, self.settings.max_bytes, str(source))
-            sha, size = self._commit(part, key)
+            with _no_partial_on_full_disk(part, str(source)):
+                with source.open("rb") as src, part.open("wb") as dst:
+                    _copy_checked(src, dst, self.settings.max_bytes, str(source))
+                sha, size = self._commit(part, key)
             self.index.add(key, sha, size, paper_id, version)
             return StoredPdf(sha, self.path_for(sha), size, key, False, paper_id, version)
 
@@ -492,9 +495,10 @@ class PdfStore:
 
     def _download_once(self, url: str) -> tuple[str, int]:
         part = self._part_path(url)
-        with self._host_slot(url):
-            self._stream_to_part(url, part)
-        return self._commit(part, url)
+        with _no_partial_on_full_disk(part, url):
+            with self._host_slot(url):
+                self._stream_to_part(url, part)
+            return self._commit(part, url)
 
     def _stream_to_part(self, url: str, part: Path) -> None:
         offset = part.stat().st_size if part.exists() else 0
@@ -582,6 +586,25 @@ def _copy_checked(src: object, dst: object, max_bytes: int, name: str) -> None:
 
 def _discard(path: Path) -> None:
     path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _no_partial_on_full_disk(part: Path, what: str) -> Iterator[None]:
+    """A full disk or quota (ENOSPC/EDQUOT) while writing: the partial file is removed (no
+    half-written PDF stays, and the space is given back) and ``DiskFullError`` is raised. The
+    store itself only ever holds complete files (they arrive by ``os.replace``)."""
+    try:
+        yield
+    except OSError as err:
+        if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        _discard(part)
+        _discard(_meta_path(part))
+        raise DiskFullError(
+            f"disk full while storing {what} in {part.parent.parent}: {err.strerror or err}; "
+            "partial file removed",
+            what,
+        ) from err
 
 
 def _meta_path(part: Path) -> Path:

@@ -61,5 +61,10 @@ class DisallowedURLError(FetchError):
     """A URL (or a redirect target) outside the configured schemes, hosts or address ranges."""
 
 
+class DiskFullError(FetchError):
+    """The disk (or quota) filled up while a PDF or file was being stored; nothing partial is
+    left behind. Recorded as ``error`` so the paper is tried again on the next refresh."""
+
+
 class FeedError(FetchError):
     """An arXiv API answer that cannot be used: not Atom, unsafe XML, or unexpectedly empty."""
