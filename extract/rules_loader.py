@@ -13,7 +13,14 @@ from functools import lru_cache
 from pathlib import Path
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
-RULE_FILES = ("hardware.jsonl", "duration.jsonl", "params.jsonl", "flops.jsonl", "epochs.jsonl")
+RULE_FILES = (
+    "hardware.jsonl",
+    "duration.jsonl",
+    "params.jsonl",
+    "flops.jsonl",
+    "epochs.jsonl",
+    "results.jsonl",
+)
 
 
 class RuleFileError(ValueError):

@@ -15,7 +15,9 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extract import context, sections
+from extract.benchmarks import benchmark_mentions
 from extract.sections import Ranges
+from extract.text_results import result_from_span
 from extract.training import MIN_CONFIDENCE
 from extract.hardware import chips_from_count, resolve_hardware
 from extract.nlp import SPANS_KEY, build_nlp
@@ -28,7 +30,7 @@ from extract.units import (
     significant,
 )
 from schema import quantities as q
-from schema.records import Evidence, Page, SizeCandidate, TrainingCandidate
+from schema.records import Evidence, Page, ResultCandidate, SizeCandidate, TrainingCandidate
 
 SNIPPET_CHARS = 300
 RULE_BASE_CONFIDENCE = {
@@ -385,13 +387,15 @@ def _read_flops(span: Span) -> tuple[float | None, str]:
 
 def extract_from_text(
     pages: list[Page], year: int | None = None, skip: Ranges | None = None
-) -> tuple[list[TrainingCandidate], list[SizeCandidate]]:
-    """All training runs and model sizes stated in the running text of ``pages``.
+) -> tuple[list[TrainingCandidate], list[SizeCandidate], list[ResultCandidate]]:
+    """All training runs, model sizes and results stated in the running text of ``pages``.
 
     ``skip`` holds character ranges per page (references, table bodies) that are not prose.
     """
     training: list[TrainingCandidate] = []
     sizes: list[SizeCandidate] = []
+    results: list[ResultCandidate] = []
+    page_counts = {page.number: benchmark_mentions(page.text) for page in pages}
     for sent in _sentences(pages, skip or {}):
         training.extend(_training_from_sentence(sent, year))
         for label in (q.PARAM_COUNT, q.FLOPS_PER_FORWARD):
@@ -399,7 +403,12 @@ def extract_from_text(
                 size = _size_from_span(sent, span)
                 if size is not None:
                     sizes.append(size)
-    return _merge_neighbours(training), sizes
+        for span in sent.spans.get(q.RESULT, []):
+            evidence = _evidence(sent.page, sent.span, span.id_)
+            result = result_from_span(span, evidence, page_counts[sent.page.number])
+            if result is not None:
+                results.append(result)
+    return _merge_neighbours(training), sizes, results
 
 
 _MERGE_WINDOW = 600  # characters between two sentences that may state one run together
