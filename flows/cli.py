@@ -65,29 +65,129 @@ def _engine(db: str | None):  # type: ignore[no-untyped-def]
 
 @app.command()
 def refresh(
-    pdf_dir: Annotated[Path | None, typer.Option(help="Folder of PDFs to read (searched recursively).")] = None,
-    sources: Annotated[str, typer.Option(help="Comma-separated sources: pdf-dir,arxiv,leaderboards.")] = "pdf-dir",
-    limit: Annotated[int | None, typer.Option(min=1, help="At most this many papers.")] = None,
+    pdf_dir: Annotated[
+        Path | None, typer.Option(help="Folder of PDFs to read (searched recursively).")
+    ] = None,
+    sources: Annotated[
+        str, typer.Option(help="Comma-separated sources: pdf-dir,arxiv,leaderboards.")
+    ] = "pdf-dir",
+    leaderboard: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--leaderboard",
+            metavar="PATH_OR_URL",
+            help="Leaderboard file, folder or URL (evaluation-tables .json/.json.gz/.parquet); "
+            "repeatable; added to [leaderboards].paths of the config.",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="PAPERFLOPS_DATA_DIR",
+            help="Where downloaded PDFs are kept (<data-dir>/pdfs). Default ./data.",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="PAPERFLOPS_SOURCES_CONFIG",
+            help="TOML merged over the packaged flows/sources.toml "
+            "(arXiv queries, pacing, leaderboards).",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="At most this many papers per PDF source.")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Re-extract papers even when unchanged.")] = False,
     db: DbOption = None,
 ) -> None:
     """Fetch, parse and extract new or changed papers into the database (incremental)."""
-    wanted = {s.strip() for s in sources.split(",") if s.strip()}
-    if "pdf-dir" in wanted and pdf_dir is None:
-        raise typer.BadParameter("the pdf-dir source needs --pdf-dir DIR", param_hint="--pdf-dir")
-    if pdf_dir is not None and not pdf_dir.is_dir():
-        raise typer.BadParameter(f"{pdf_dir} is not a folder", param_hint="--pdf-dir")
+    wanted = _refresh_sources(sources, pdf_dir, leaderboard, config)
     _engine(db).dispose()
     _prefect_env()
     from flows.pipeline import refresh_flow
 
-    report = refresh_flow(pdf_dir=str(pdf_dir) if pdf_dir else None, db_url=db, limit=limit, force=force)
-    out.print(
+    report = refresh_flow(
+        pdf_dir=str(pdf_dir) if pdf_dir else None,
+        db_url=db,
+        limit=limit,
+        force=force,
+        sources=sorted(wanted),
+        data_dir=str(data_dir) if data_dir else None,
+        config_path=str(config) if config else None,
+        leaderboards=list(leaderboard or []),
+    )
+    _print_refresh(report, wanted)
+
+
+def _refresh_sources(
+    sources: str, pdf_dir: Path | None, leaderboard: list[str] | None, config: Path | None
+) -> set[str]:
+    """The enabled sources, after checking that each has what it needs (else exit 2)."""
+    from flows.config import load_sources_config
+    from flows.pipeline import SOURCES
+
+    wanted = {s.strip() for s in sources.split(",") if s.strip()}
+    if not wanted or wanted - set(SOURCES):
+        bad = ", ".join(sorted(wanted - set(SOURCES))) or "none given"
+        raise typer.BadParameter(
+            f"unknown source(s): {bad}; choose from {','.join(SOURCES)}", param_hint="--sources"
+        )
+    if "pdf-dir" in wanted and pdf_dir is None:
+        raise typer.BadParameter("the pdf-dir source needs --pdf-dir DIR", param_hint="--pdf-dir")
+    if pdf_dir is not None and not pdf_dir.is_dir():
+        raise typer.BadParameter(f"{pdf_dir} is not a folder", param_hint="--pdf-dir")
+    if config is not None and not config.is_file():
+        raise typer.BadParameter(f"{config} is not a file", param_hint="--config")
+    try:
+        settings = load_sources_config(config)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        message = f"cannot use the sources config: {exc}"
+        raise typer.BadParameter(message, param_hint="--config") from exc
+    if leaderboard and "leaderboards" not in wanted:
+        raise typer.BadParameter(
+            "--leaderboard needs 'leaderboards' in --sources", param_hint="--leaderboard"
+        )
+    if "leaderboards" in wanted and not (leaderboard or settings.leaderboards.paths):
+        raise typer.BadParameter(
+            "the leaderboards source needs --leaderboard PATH_OR_URL "
+            "or [leaderboards].paths in the config",
+            param_hint="--leaderboard",
+        )
+    return wanted
+
+
+def _say(text: str) -> None:
+    """A plain line on stdout: no markup (messages hold brackets), no wrapping of long lines."""
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _print_refresh(report, wanted: set[str]) -> None:  # type: ignore[no-untyped-def]
+    if "arxiv" in wanted:
+        _say(
+            f"arXiv: {report.n_harvested} records harvested, "
+            f"{report.n_downloaded} PDFs downloaded, {report.n_download_cached} already stored"
+        )
+        for query, error in report.harvest_errors:
+            _say(f"  query {query} stopped early: {error}")
+    _say(
         f"run {report.run_id}: {report.n_papers} papers, {report.n_extracted} extracted, "
         f"{report.n_skipped} unchanged, {report.n_failed} failed"
     )
     for paper_id, status, message in report.failures:
-        out.print(f"  {paper_id}: {status}: {message.splitlines()[0] if message else ''}")
+        _say(f"  {paper_id}: {status}: {message.splitlines()[0] if message else ''}")
+    for lb in report.leaderboards:
+        if lb.error:
+            _say(f"leaderboard {lb.source}: not ingested: {lb.error}")
+            continue
+        rep = lb.report
+        per = ", ".join(f"{k} {v}" for k, v in sorted(rep.per_benchmark.items())) or "none"
+        skipped = ", ".join(f"{k} {v}" for k, v in sorted(rep.skipped.items())) or "none"
+        _say(
+            f"leaderboard {lb.label}: {rep.n_stored} results stored ({per}); "
+            f"{rep.n_new_papers} new papers; skipped: {skipped}"
+        )
 
 
 @app.command()

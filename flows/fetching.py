@@ -50,6 +50,7 @@ from extract.sources.errors import (
     FeedError,
     FetchError,
     NotAPdfError,
+    NotFoundError,
     TooLargeError,
     TransientHTTPError,
 )
@@ -121,7 +122,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 
 
 def raise_for_status(resp: requests.Response, url: str) -> None:
-    """429/5xx -> ``TransientHTTPError`` (with Retry-After); other non-2xx -> ``FetchError``."""
+    """429/5xx -> ``TransientHTTPError`` (with Retry-After); 404/410 -> ``NotFoundError``;
+    other non-2xx -> ``FetchError``."""
     code = resp.status_code
     if code == 429 or 500 <= code < 600:
         resp.close()
@@ -131,6 +133,9 @@ def raise_for_status(resp: requests.Response, url: str) -> None:
             code,
             retry_after_seconds(resp.headers.get("Retry-After")),
         )
+    if code in (404, 410):
+        resp.close()
+        raise NotFoundError(f"HTTP {code} (not found) from {url}", url)
     if not 200 <= code < 300:
         resp.close()
         raise FetchError(f"HTTP {code} from {url}", url)

@@ -1,6 +1,9 @@
-"""The refresh flow: discover -> parse+extract (workers) -> store, one transaction per paper.
+"""The refresh flow: discover -> fetch -> parse+extract (workers) -> store -> leaderboards.
 
-Orchestration only: the work is in ``flows.worker`` (pure, per paper) and ``db.store``.
+Orchestration only: discovery and downloads are ``flows.discovery``, the per-paper work is
+``flows.worker`` (pure), the writes are ``db.store`` (one transaction per paper) and
+``db.sources``. Each source (``pdf-dir``, ``arxiv``, ``leaderboards``) can be switched on or off
+per run.
 """
 
 from __future__ import annotations
@@ -14,16 +17,22 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.context import get_run_context
+from sqlalchemy import Engine
 
 from db import store
 from db.engine import check_connection, make_engine, migrate, session_scope
 from extract.paper import EXTRACTOR_VERSION, extractor_key
 from extract.rules_loader import ruleset_sha256
+from flows import discovery as disc
+from flows.config import SourcesConfig, load_sources_config
+from flows.fetching import PdfStore
 from flows.worker import PaperOutcome, PaperRef, process_paper, sha256_file
 from schema import quantities as q
 from schema.ids import paper_id_from_path
 
 CODE_VERSION = "0.1.0"
+SOURCE_PDF_DIR, SOURCE_ARXIV, SOURCE_LEADERBOARDS = "pdf-dir", "arxiv", "leaderboards"
+SOURCES = (SOURCE_PDF_DIR, SOURCE_ARXIV, SOURCE_LEADERBOARDS)
 
 
 @dataclass
@@ -34,6 +43,11 @@ class RefreshReport:
     n_skipped: int = 0
     n_failed: int = 0
     failures: list[tuple[str, str, str]] = field(default_factory=list)
+    n_harvested: int = 0
+    n_downloaded: int = 0
+    n_download_cached: int = 0
+    harvest_errors: list[tuple[str, str]] = field(default_factory=list)
+    leaderboards: list[disc.LeaderboardOutcome] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {"n_papers": self.n_papers, "n_extracted": self.n_extracted,
@@ -72,7 +86,7 @@ def _store_outcome(engine, outcome: PaperOutcome, run_id: str, key: str) -> None
     ref = outcome.ref
     with session_scope(engine) as session:
         store.upsert_paper(
-            session, ref.paper_id, title=outcome.title or ref.title, year=ref.year,
+            session, ref.paper_id, title=ref.title or outcome.title, year=ref.year,
             arxiv_version=outcome.arxiv_version or ref.arxiv_version, source=ref.source,
             source_url=ref.source_url,
         )  # fmt: skip
@@ -104,7 +118,9 @@ def _run_id() -> str:
         return uuid.uuid4().hex
 
 
-def _log_line(logger: logging.Logger | logging.LoggerAdapter, i: int, n: int, outcome: PaperOutcome) -> None:  # type: ignore[type-arg]
+def _log_line(
+    logger: logging.Logger | logging.LoggerAdapter, i: int, n: int, outcome: PaperOutcome
+) -> None:  # type: ignore[type-arg]
     ex = outcome.extraction
     if outcome.status in (q.STATUS_OK, q.STATUS_NO_CANDIDATES):
         logger.info(
@@ -117,31 +133,49 @@ def _log_line(logger: logging.Logger | logging.LoggerAdapter, i: int, n: int, ou
         logger.warning("[%d/%d] %s %s: %s", i, n, outcome.ref.paper_id, outcome.status, first_line)
 
 
-@flow(name="paperflops-refresh", log_prints=False)
-def refresh_flow(
-    pdf_dir: str | None = None,
-    db_url: str | None = None,
-    limit: int | None = None,
-    force: bool = False,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> RefreshReport:
-    """Refresh the database from the enabled sources (so far: a folder of PDFs)."""
+def _arxiv_refs(
+    engine: Engine,
+    config: SourcesConfig,
+    data_dir: str | None,
+    skip: set[str],
+    limit: int | None,
+    force: bool,
+    report: RefreshReport,
+    key: str,
+) -> list[PaperRef]:
+    """Harvest every query, then have each new (or still pending) paper's PDF in the store."""
+    harvests = disc.harvest_and_record(engine, config)
+    report.n_harvested = sum(len(h.records) for h in harvests)
+    report.harvest_errors = [(h.query_name, h.error) for h in harvests if h.error]
+    wanted = disc.pdf_requests(harvests, disc.pending_requests(engine, force), skip)
+    pdfs = PdfStore(disc.data_dir_path(data_dir) / "pdfs", config.downloads)
+    got = disc.download_pdfs_task(wanted[:limit] if limit else wanted, pdfs)
+    disc.record_download_failures(engine, got.failures, key, report.run_id)
+    report.n_downloaded, report.n_download_cached = got.n_fetched, got.n_cached
+    report.n_failed += len(got.failures)
+    report.failures += [(f.paper_id, f.status, f.message) for f in got.failures]
+    return got.refs
+
+
+def _extract_all(
+    engine: Engine,
+    refs: list[PaperRef],
+    key: str,
+    force: bool,
+    report: RefreshReport,
+    on_progress: Callable[[int, int], None] | None,
+) -> None:
+    """Extract and store every paper whose bytes or extractor changed, one at a time."""
     logger = get_run_logger()
-    engine = make_engine(db_url)
-    check_connection(engine)
-    migrate(engine)
-    run_id, key = _run_id(), extractor_key()
-    report = RefreshReport(run_id=run_id)
-    with session_scope(engine) as session:
-        store.start_run(session, run_id, CODE_VERSION, ruleset_sha256(),
-                        {"pdf_dir": pdf_dir, "limit": limit, "force": force})  # fmt: skip
-    refs = discover_pdf_dir(pdf_dir, limit) if pdf_dir else []
     pending = _pending(engine, refs, key, force)
-    report.n_papers, report.n_skipped = len(refs), len(refs) - len(pending)
-    logger.info("%d papers found, %d unchanged, %d to extract", len(refs), report.n_skipped, len(pending))
+    report.n_papers += len(refs)
+    report.n_skipped = len(refs) - len(pending)
+    logger.info(
+        "%d papers found, %d unchanged, %d to extract", len(refs), report.n_skipped, len(pending)
+    )
     for i, ref in enumerate(pending, 1):
         outcome = extract_paper(ref)
-        _store_outcome(engine, outcome, run_id, key)
+        _store_outcome(engine, outcome, report.run_id, key)
         _log_line(logger, i, len(pending), outcome)
         if outcome.status in q.FAILED_STATUSES:
             report.n_failed += 1
@@ -150,7 +184,68 @@ def refresh_flow(
             report.n_extracted += 1
         if on_progress:
             on_progress(i, len(pending))
+
+
+def unique_refs(refs: list[PaperRef]) -> list[PaperRef]:
+    """One ref per paper id, the first kept (a local file before a download)."""
+    first: dict[str, PaperRef] = {}
+    for ref in refs:
+        first.setdefault(ref.paper_id, ref)
+    return list(first.values())
+
+
+def _wanted_sources(sources: list[str] | None, pdf_dir: str | None) -> set[str]:
+    wanted = set(sources) if sources is not None else ({SOURCE_PDF_DIR} if pdf_dir else set())
+    unknown = wanted - set(SOURCES)
+    if unknown:
+        raise ValueError(f"unknown source(s) {sorted(unknown)}; choose from {', '.join(SOURCES)}")
+    return wanted
+
+
+@flow(name="paperflops-refresh", log_prints=False)
+def refresh_flow(
+    pdf_dir: str | None = None,
+    db_url: str | None = None,
+    limit: int | None = None,
+    force: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+    sources: list[str] | None = None,
+    data_dir: str | None = None,
+    config_path: str | None = None,
+    leaderboards: list[str] | None = None,
+) -> RefreshReport:
+    """Refresh the database from the enabled ``sources`` (default: ``pdf-dir`` when ``pdf_dir``).
+
+    ``pdf-dir``: every PDF below ``pdf_dir``. ``arxiv``: the configured queries, incremental
+    per query, PDFs kept in ``<data_dir>/pdfs``. ``leaderboards``: the configured files plus
+    ``leaderboards`` (paths, folders or URLs). ``limit`` caps the papers of each PDF source.
+    """
+    wanted = _wanted_sources(sources, pdf_dir)
+    config = load_sources_config(config_path)
+    engine = make_engine(db_url)
+    check_connection(engine)
+    migrate(engine)
+    key = extractor_key()
+    report = RefreshReport(run_id=_run_id())
+    options = {"sources": sorted(wanted), "pdf_dir": pdf_dir, "limit": limit, "force": force}
+    options |= {"data_dir": data_dir, "config": config_path, "leaderboards": leaderboards}
     with session_scope(engine) as session:
-        store.finish_run(session, run_id, report.counts())
-    engine.dispose()
+        store.start_run(session, report.run_id, CODE_VERSION, ruleset_sha256(), options)
+    state = "failed"
+    try:
+        refs = discover_pdf_dir(pdf_dir, limit) if SOURCE_PDF_DIR in wanted and pdf_dir else []
+        if SOURCE_ARXIV in wanted:
+            local = {r.paper_id for r in refs}
+            refs += _arxiv_refs(engine, config, data_dir, local, limit, force, report, key)
+        _extract_all(engine, unique_refs(refs), key, force, report, on_progress)
+        if SOURCE_LEADERBOARDS in wanted:
+            paths = [*config.leaderboards.paths, *(leaderboards or [])]
+            report.leaderboards = disc.ingest_leaderboards_task(
+                paths, engine, config, report.run_id
+            )
+        state = "finished"
+    finally:
+        with session_scope(engine) as session:
+            store.finish_run(session, report.run_id, report.counts(), state=state)
+        engine.dispose()
     return report

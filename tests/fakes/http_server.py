@@ -16,6 +16,8 @@ Routes:
 * ``/pdf/<id>``, ``/pdf/<id>v<N>`` (optionally ``.pdf``) serve the corpus file, with ETag and
   single ``bytes=N-`` Range support.
 * ``/abs/<id>`` a tiny HTML page; any path in ``Faults.redirects`` answers 302 to its target.
+* any path put in ``FakeArxivServer.files`` (``{path: bytes}``) serves those bytes, e.g. a
+  leaderboard file to ingest by URL.
 
 Faults (``FakeArxivServer.faults``, changeable per test): 429 with Retry-After or 503 for the
 first N calls, a slow answer, a truncated body with a too-long Content-Length, HTML instead
@@ -278,6 +280,8 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         if path in fake.faults.redirects:
             self._send(302, b"", "text/plain", {"Location": fake.faults.redirects[path]})
+        elif path in fake.files:
+            self._send(200, fake.files[path], "application/octet-stream")
         elif path == "/api/query":
             self._api(params)
         elif match := _PDF_PATH.match(path):
@@ -382,6 +386,7 @@ class FakeArxivServer:
         self.papers = load_corpus(Path(corpus_dir))
         self.by_id = {p.arxiv_id: p for p in self.papers}
         self.faults = Faults()
+        self.files: dict[str, bytes] = {}
         self.calls: list[Call] = []
         self.max_in_flight = 0
         self.stopping = threading.Event()

@@ -20,6 +20,7 @@ from extract.sources.errors import (
     FeedError,
     FetchError,
     NotAPdfError,
+    NotFoundError,
     TooLargeError,
     TransientHTTPError,
 )
@@ -261,8 +262,10 @@ def test_transient_pdf_faults_are_retried(
 
 
 def test_unknown_pdf_is_a_fetch_error(fake_arxiv: FakeArxivServer, store: PdfStore) -> None:
-    with pytest.raises(FetchError, match="HTTP 404"):
+    with pytest.raises(FetchError, match="HTTP 404") as caught:
         store.fetch(fake_arxiv.pdf_url("9999.99999"))
+    assert isinstance(caught.value, NotFoundError)
+    assert caught.value.status == "no_pdf"
 
 
 @pytest.mark.parametrize(
