@@ -12,9 +12,10 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extract.cache import parse_cached
 from extract.errors import PaperError
 from extract.paper import extract_doc
-from extract.pdf import DEFAULT_MAX_PAGES, parse_pdf
+from extract.pdf import DEFAULT_MAX_PAGES
 from schema import quantities as q
 from schema.records import Extraction
 
@@ -65,8 +66,7 @@ def process_paper(ref: PaperRef, max_pages: int = DEFAULT_MAX_PAGES) -> PaperOut
     """
     started = time.perf_counter()
     try:
-        data = Path(ref.path).read_bytes()
-        doc = parse_pdf(data, ref.paper_id, max_pages=max_pages)
+        doc = parse_cached(ref.path, ref.paper_id, ref.sha256 or None, max_pages=max_pages)
         doc.year = ref.year
         extraction = extract_doc(doc)
     except PaperError as exc:
