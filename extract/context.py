@@ -64,8 +64,18 @@ STRONG_TRAINING = re.compile(r"\b(train\w*|pre-?train\w*|fine-?tun\w*|converge\w
 HYPOTHETICAL = re.compile(r"\b(would|could|can|will|might|may)\b", re.I)
 
 
+MEASURING = re.compile(
+    r"\b(measur\w*|benchmark\w*|report\w*)\s+(the\s+)?(speed|time|throughput|latency|timing)"
+    r"|\btiming\b|\bspeed (on|of)\b|\bfps\b|\d\s?fps\b|\bimages?/s",
+    re.IGNORECASE,
+)
+
+
 def is_inference(sentence: str) -> bool:
-    """An inference/latency statement with no explicit training word ("takes" is not one)."""
+    """An inference/latency statement: a speed measurement, or an inference cue with no
+    explicit training word ("takes" is not one)."""
+    if MEASURING.search(sentence):
+        return True
     return bool(INFERENCE.search(sentence)) and not STRONG_TRAINING.search(
         INFERENCE.sub(" ", sentence)
     )

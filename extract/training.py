@@ -23,8 +23,28 @@ def _reject(run: TrainingCandidate, reason: str) -> None:
     run.status, run.reject_reason = q.REJECTED, reason
 
 
+def _only_tpu_version(runs: list[TrainingCandidate]) -> str | None:
+    versions = {r.hardware for r in runs if r.hardware and r.hardware.startswith("tpu-v")}
+    return versions.pop() if len(versions) == 1 else None
+
+
+def name_tpu_version(runs: list[TrainingCandidate]) -> None:
+    """"2048 TPU cores" in a paper whose every named TPU is a v3: those are v3 cores."""
+    version = _only_tpu_version(runs)
+    if version is None:
+        return
+    from extract.hardware import chips_from_count
+
+    for run in runs:
+        if run.hardware == "tpu-unspecified":
+            run.hardware = version
+            if run.hardware_count is not None:
+                run.chips = chips_from_count(version, run.hardware_count, run.count_unit or "chip")
+
+
 def consolidate_runs(runs: list[TrainingCandidate], min_confidence: float = MIN_CONFIDENCE) -> list[TrainingCandidate]:
     """Mark duplicates, subsumed and low-confidence runs rejected; return all runs."""
+    name_tpu_version(runs)
     live = [r for r in runs if r.status != q.REJECTED]
     counted = {r.hardware for r in live if r.hardware and r.hardware_count is not None}
     seen: set[tuple] = set()
