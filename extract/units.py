@@ -86,10 +86,19 @@ def parse_scaled(text: str) -> float | None:
     if value is None:
         return None
     if match.group("exp"):
-        value *= 10 ** int(match.group("exp"))
-    if match.group("mag"):
+        value = times_ten_to(value, match.group("exp"))
+    if value is not None and match.group("mag"):
         value *= MAGNITUDES[match.group("mag").lower()]
-    return significant(value)
+    return significant(value) if value is not None and math.isfinite(value) else None
+
+
+def times_ten_to(value: float, exponent: str) -> float | None:
+    """``value`` x 10^``exponent`` ('3.8 x 10^9'); None when that is not a finite float."""
+    try:
+        result = value * 10.0 ** int(exponent)
+    except (OverflowError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
 
 
 def significant(value: float, digits: int = 9) -> float:
@@ -235,5 +244,7 @@ def parse_flops(text: str) -> tuple[float, str] | None:
     if value is None or scale is None:
         return None
     if match.group("exp"):
-        value *= 10 ** int(match.group("exp"))
+        value = times_ten_to(value, match.group("exp"))
+    if value is None or not math.isfinite(value * scale[0]):
+        return None
     return to_flops(value * scale[0], scale[1]), scale[1]
