@@ -283,6 +283,7 @@ def _print_misses(data: dict, n: int) -> None:
 
 def _register_extensions() -> None:
     __import__("flows.serve_cli").serve_cli.register(app)
+    __import__("flows.admin_cli").admin_cli.register(app)
     from flows.curate_cli import register as register_curate
 
     register_curate(app)
