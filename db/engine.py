@@ -9,11 +9,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DB_FILE = "paperflops.sqlite"
 ENV_DB_URL = "PAPERFLOPS_DB_URL"
+ENV_DB_URL_FILE = "PAPERFLOPS_DB_URL_FILE"  # a secrets file holding the URL
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -22,11 +23,32 @@ class DatabaseUnavailableError(RuntimeError):
 
 
 def resolve_url(url: str | None = None) -> str:
-    """The database URL: the argument, else $PAPERFLOPS_DB_URL, else an SQLite file here."""
-    chosen = url or os.environ.get(ENV_DB_URL) or f"sqlite:///{DEFAULT_DB_FILE}"
+    """The database URL: the argument, else $PAPERFLOPS_DB_URL, else the first line of the file
+    named by $PAPERFLOPS_DB_URL_FILE (a secrets file), else an SQLite file here.
+
+    Credentials come only from these; a URL is never logged or printed unredacted (``redact``).
+    """
+    chosen = url or os.environ.get(ENV_DB_URL) or _url_from_file()
+    chosen = chosen or f"sqlite:///{DEFAULT_DB_FILE}"
     if chosen.startswith("postgresql://"):
         chosen = "postgresql+psycopg://" + chosen[len("postgresql://") :]
     return chosen
+
+
+def _url_from_file() -> str | None:
+    name = os.environ.get(ENV_DB_URL_FILE, "").strip()
+    if not name:
+        return None
+    try:
+        lines = Path(name).expanduser().read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DatabaseUnavailableError(
+            f"cannot read ${ENV_DB_URL_FILE} ({name}): {exc.strerror or exc}"
+        ) from exc
+    url = next((line.strip() for line in lines if line.strip()), "")
+    if not url:
+        raise DatabaseUnavailableError(f"${ENV_DB_URL_FILE} ({name}) holds no database URL")
+    return url
 
 
 def redact(url: str) -> str:
@@ -45,14 +67,26 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL (readers never block) and a busy timeout."""
     resolved = resolve_url(url)
-    parsed = make_url(resolved)
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError as exc:  # the text may hold a password: not echoed
+        raise DatabaseUnavailableError(
+            "invalid database URL (not shown, it may hold a password); expected e.g. "
+            "postgresql+psycopg://user@host:5432/db or sqlite:///file.sqlite"
+        ) from exc
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     kwargs = {"future": True}
     if parsed.get_backend_name() == "postgresql":
         kwargs["pool_pre_ping"] = True
         kwargs["connect_args"] = {"connect_timeout": 10}
-    engine = create_engine(resolved, **kwargs)
+    try:
+        engine = create_engine(resolved, **kwargs)
+    except ArgumentError as exc:  # e.g. an unknown dialect or driver
+        raise DatabaseUnavailableError(
+            f"unsupported database URL scheme {parsed.drivername!r}: use postgresql+psycopg:// "
+            "or sqlite:///"
+        ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

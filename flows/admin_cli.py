@@ -28,17 +28,17 @@ def db_roles(
     Run it as the schema owner after every migration (it is idempotent). See docs/security.md.
     """
     from db import roles
-    from db.engine import make_engine
     from flows.cli import _engine
 
-    if make_engine(db).dialect.name != "postgresql":
+    engine = _engine(db)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
         console.print("[red]error:[/red] database roles need PostgreSQL (SQLite: use file permissions)")
         raise typer.Exit(EXIT_USAGE)
     try:
         names = roles.role_names(prefix)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--prefix") from exc
-    engine = _engine(db)
     try:
         if drop:
             roles.drop_roles(engine, prefix, schema)

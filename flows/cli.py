@@ -53,8 +53,8 @@ def _prefect_env() -> None:
 def _engine(db: str | None):  # type: ignore[no-untyped-def]
     from db.engine import DatabaseUnavailableError, check_connection, make_engine, migrate
 
-    engine = make_engine(db)
     try:
+        engine = make_engine(db)
         check_connection(engine)
         migrate(engine)
     except DatabaseUnavailableError as exc:
