@@ -227,6 +227,11 @@ def extracted_for_eval(session: Session) -> dict[str, dict[str, list[dict[str, A
         ("sizes", extracted_sizes(session), _EVAL_SIZES),
     ):
         for record in _records(frame, columns):
+            if key == "results" and record.get("source") not in EXTRACTED_SOURCES:
+                continue  # leaderboard and curator values are not extractions
             paper = out.setdefault(record["paper_id"], {"results": [], "training": [], "sizes": []})
             paper[key].append(record)
     return out
+
+
+EXTRACTED_SOURCES = ("text", "table")

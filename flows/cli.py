@@ -2,7 +2,8 @@
 
 Exit codes (also in the README): 0 success (papers that failed are recorded, not fatal);
 1 the command ran but found a problem it reports (e.g. ``status --fail-on-errors``);
-2 usage error (bad option, missing folder or file); 3 database unreachable.
+2 usage error (bad option, missing folder or file); 3 database unreachable; 4 Prefect's API
+(server or ephemeral server) unreachable.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rich.table import Table
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
 EXIT_DB = 3
+EXIT_ORCHESTRATOR = 4
 
 app = typer.Typer(
     name="paperflops",
@@ -103,22 +105,43 @@ def refresh(
     db: DbOption = None,
 ) -> None:
     """Fetch, parse and extract new or changed papers into the database (incremental)."""
+    _prefect_env()  # before anything imports prefect: its settings are read at import
     wanted = _refresh_sources(sources, pdf_dir, leaderboard, config)
     _engine(db).dispose()
-    _prefect_env()
     from flows.pipeline import refresh_flow
 
-    report = refresh_flow(
-        pdf_dir=str(pdf_dir) if pdf_dir else None,
-        db_url=db,
-        limit=limit,
-        force=force,
-        sources=sorted(wanted),
-        data_dir=str(data_dir) if data_dir else None,
-        config_path=str(config) if config else None,
-        leaderboards=list(leaderboard or []),
-    )
+    try:
+        report = _run_refresh(
+            refresh_flow,
+            pdf_dir=str(pdf_dir) if pdf_dir else None,
+            db_url=db,
+            limit=limit,
+            force=force,
+            sources=sorted(wanted),
+            data_dir=str(data_dir) if data_dir else None,
+            config_path=str(config) if config else None,
+            leaderboards=list(leaderboard or []),
+        )
+    except OrchestratorUnavailableError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_ORCHESTRATOR) from exc
     _print_refresh(report, wanted)
+
+
+class OrchestratorUnavailableError(RuntimeError):
+    """Prefect's API (a server, or the ephemeral one it starts) could not be reached."""
+
+
+def _run_refresh(flow_fn, **kwargs):  # type: ignore[no-untyped-def]
+    try:
+        return flow_fn(**kwargs)
+    except RuntimeError as exc:
+        if "Prefect API" not in str(exc) and "ephemeral" not in str(exc).lower():
+            raise
+        raise OrchestratorUnavailableError(
+            f"{exc} Start a server (`prefect server start`) and set PREFECT_API_URL, or raise "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS on a busy machine."
+        ) from exc
 
 
 def _refresh_sources(

@@ -20,6 +20,7 @@ from prefect.context import get_run_context
 from sqlalchemy import Engine
 
 from db import store
+from db.compute import compute_for_paper
 from db.engine import check_connection, make_engine, migrate, session_scope
 from extract.paper import EXTRACTOR_VERSION, extractor_key
 from extract.rules_loader import ruleset_sha256
@@ -97,6 +98,7 @@ def _store_outcome(engine, outcome: PaperOutcome, run_id: str, key: str) -> None
                 extractor_key=key, extractor_version=EXTRACTOR_VERSION, run_id=run_id,
                 seconds=outcome.seconds,
             )  # fmt: skip
+            compute_for_paper(session, ref.paper_id, run_id=run_id)
         else:
             store.record_failure(
                 session, paper_id=ref.paper_id, status=outcome.status, message=outcome.message,

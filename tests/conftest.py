@@ -116,3 +116,15 @@ def shared_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"no shared folder beside the repository ({path.name}/ next to the checkout)")
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never share the parse cache with a developer's ./data/cache (nor leave one)."""
+    previous = os.environ.get("PAPERFLOPS_CACHE_DIR")
+    os.environ["PAPERFLOPS_CACHE_DIR"] = str(tmp_path_factory.mktemp("parse-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("PAPERFLOPS_CACHE_DIR", None)
+    else:
+        os.environ["PAPERFLOPS_CACHE_DIR"] = previous
