@@ -10,10 +10,13 @@ server start``): Prefect's temporary per-process server does not keep a schedule
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from db.engine import ENV_DB_URL
 
 DEFAULT_CRON = "0 3 * * *"
 DEFAULT_NAME = "scheduled-refresh"
@@ -24,6 +27,14 @@ def _api_url() -> str | None:
 
     url = get_current_settings().api.url
     return str(url) if url else None
+
+
+def _has_password(db: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    from db.engine import resolve_url
+
+    return bool(make_url(resolve_url(db)).password)
 
 
 def deployment_parameters(
@@ -37,13 +48,14 @@ def deployment_parameters(
 ) -> dict[str, object]:
     """The flow parameters stored with the deployment (paths made absolute, unset ones left out).
 
-    The database URL is only stored when given: a URL with a password is better left to
-    ``PAPERFLOPS_DB_URL`` in the serving process's environment, which every run inherits.
+    The database URL is only stored when given and without a password: Prefect keeps
+    parameters in its database and shows them in its UI, so a URL with a password stays in
+    ``PAPERFLOPS_DB_URL`` of the serving process's environment, which every run inherits.
     """
     params: dict[str, object] = {"sources": sorted(sources)}
     if pdf_dir is not None:
         params["pdf_dir"] = str(pdf_dir.resolve())
-    if db:
+    if db and not _has_password(db):
         params["db_url"] = db
     if data_dir is not None:
         params["data_dir"] = str(data_dir.resolve())
@@ -111,6 +123,8 @@ def serve(
     from flows.pipeline import refresh_flow
 
     params = deployment_parameters(pdf_dir, wanted, db, data_dir, config, limit, leaderboard)
+    if db and "db_url" not in params:  # a password: runs read it from this environment
+        os.environ[ENV_DB_URL] = db
     cli.console.print(
         f"serving paperflops-refresh/{name} on {api}, cron {cron!r}, parameters {params}",
         markup=False,
