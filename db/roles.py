@@ -127,7 +127,9 @@ def _curation_sequence(engine: Engine, schema: str) -> str | None:
     return name
 
 
-def create_roles(engine: Engine, prefix: str = DEFAULT_PREFIX, schema: str | None = None) -> list[str]:
+def create_roles(
+    engine: Engine, prefix: str = DEFAULT_PREFIX, schema: str | None = None
+) -> list[str]:
     """Create or refresh the three roles and their grants; returns the statements run."""
     if engine.dialect.name != "postgresql":
         raise ValueError("database roles are a PostgreSQL feature (SQLite: use file permissions)")

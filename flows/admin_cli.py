@@ -17,24 +17,43 @@ EXIT_USAGE = 2
 
 
 def db_roles(
-    prefix: Annotated[str, typer.Option(help="Role names are <prefix>_refresh, _analyst, _curator.")] = "paperflops",
-    schema: Annotated[str | None, typer.Option(help="Schema to grant on (default: the connection's current schema).")] = None,
-    show: Annotated[bool, typer.Option("--print", help="Print the SQL instead of running it.")] = False,
-    drop: Annotated[bool, typer.Option(help="Remove the roles (and their grants) instead.")] = False,
-    db: Annotated[str | None, typer.Option("--db", envvar="PAPERFLOPS_DB_URL", help="Database URL (PostgreSQL).")] = None,
+    prefix: Annotated[
+        str, typer.Option(help="Role names are <prefix>_refresh, _analyst, _curator.")
+    ] = "paperflops",
+    schema: Annotated[
+        str | None,
+        typer.Option(help="Schema to grant on (default: the connection's current schema)."),
+    ] = None,
+    show: Annotated[
+        bool, typer.Option("--print", help="Print the SQL instead of running it.")
+    ] = False,
+    drop: Annotated[
+        bool, typer.Option(help="Remove the roles (and their grants) instead.")
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", envvar="PAPERFLOPS_DB_URL", help="Database URL (PostgreSQL)."),
+    ] = None,
 ) -> None:
     """Create (or refresh) the refresh/analyst/curator roles with least-privilege grants.
 
     Run it as the schema owner after every migration (it is idempotent). See docs/security.md.
     """
     from db import roles
-    from flows.cli import _engine
+    from db.engine import DatabaseUnavailableError, make_engine
+    from flows.cli import EXIT_DB, _engine
 
-    engine = _engine(db)
-    if engine.dialect.name != "postgresql":
-        engine.dispose()
-        console.print("[red]error:[/red] database roles need PostgreSQL (SQLite: use file permissions)")
+    try:
+        backend = make_engine(db).dialect.name  # no connection yet: nothing is created
+    except DatabaseUnavailableError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_DB) from exc
+    if backend != "postgresql":
+        console.print(
+            "[red]error:[/red] database roles need PostgreSQL (SQLite: use file permissions)"
+        )
         raise typer.Exit(EXIT_USAGE)
+    engine = _engine(db)
     try:
         names = roles.role_names(prefix)
     except ValueError as exc:

@@ -66,7 +66,8 @@ def _base(table: Any, engine: Engine) -> dict[str, Any]:
                 "page": 1, "char_start": 3, "char_end": 9}  # fmt: skip
     if table is Result:
         return {"paper_id": "p1", "benchmark": "imagenet", "metric": "top1_accuracy",
-                "value": 76.1, "source": "table", "evidence_id": _fresh_evidence(engine)}  # fmt: skip
+                "value": 76.1, "source": "table",
+                "evidence_id": _fresh_evidence(engine)}  # fmt: skip
     if table is TrainingRun:
         return {"paper_id": "p1", "stage": "train", "hardware": "tesla-v100", "hardware_count": 8,
                 "chips": 8, "duration_hours": 72, "duration_lo_hours": 48,
@@ -206,8 +207,18 @@ def test_value_evidence_is_unique_and_of_the_same_paper(engine: Engine, table: A
         (Paper, {"paper_id": "p1"}),
         (Document, {"sha256": SHA, "paper_id": "p2", "bytes": 1}),
         (PaperStatus, {"paper_id": "p1", "status": "ok"}),
-        (Curation, {"paper_id": "p1", "kind": "result", "model": "m", "field_key": "k",
-                    "action": "set", "curator": "c", "seq": 1}),  # fmt: skip
+        (
+            Curation,
+            {
+                "paper_id": "p1",
+                "kind": "result",
+                "model": "m",
+                "field_key": "k",
+                "action": "set",
+                "curator": "c",
+                "seq": 1,
+            },
+        ),  # fmt: skip
     ],
 )
 def test_natural_keys_are_unique(engine: Engine, table: Any, row: dict) -> None:
@@ -224,9 +235,20 @@ def test_natural_keys_are_unique(engine: Engine, table: Any, row: dict) -> None:
     [
         (Document, {"sha256": "d" * 64, "paper_id": "nope", "bytes": 1}),
         (PaperStatus, {"paper_id": "nope", "status": "ok"}),
-        (EvidenceRow, {"paper_id": "nope", "snippet": "s", "rule_id": "r", "extractor_version": "v"}),
-        (Curation, {"paper_id": "nope", "kind": "result", "field_key": "k", "action": "set",
-                    "curator": "c"}),  # fmt: skip
+        (
+            EvidenceRow,
+            {"paper_id": "nope", "snippet": "s", "rule_id": "r", "extractor_version": "v"},
+        ),
+        (
+            Curation,
+            {
+                "paper_id": "nope",
+                "kind": "result",
+                "field_key": "k",
+                "action": "set",
+                "curator": "c",
+            },
+        ),  # fmt: skip
     ],
 )
 def test_foreign_keys_refuse_unknown_papers(engine: Engine, table: Any, row: dict) -> None:
@@ -248,11 +270,19 @@ def test_store_keeps_rows_inside_the_constraints(engine: Engine) -> None:
     """db.store repairs or drops what a constraint would refuse, so a paper never fails on it."""
     from db import store
     from db.engine import session_scope
-    from schema.records import Evidence, Extraction, ResultCandidate, SizeCandidate, TrainingCandidate
+    from schema.records import (
+        Evidence,
+        Extraction,
+        ResultCandidate,
+        SizeCandidate,
+        TrainingCandidate,
+    )
 
     backwards = Evidence(page=1, snippet="s", rule_id="r", char_start=50, char_end=10)
     extraction = Extraction(
-        results=[ResultCandidate("imagenet", "top1_accuracy", 76.1, "76.1", backwards, confidence=1.7)],
+        results=[
+            ResultCandidate("imagenet", "top1_accuracy", 76.1, "76.1", backwards, confidence=1.7)
+        ],
         training=[TrainingCandidate(backwards, chips=0, duration_hours=-5, confidence=-1)],
         sizes=[
             SizeCandidate("params", 25e6, "25M", "params", backwards),
@@ -267,6 +297,8 @@ def test_store_keeps_rows_inside_the_constraints(engine: Engine) -> None:
         )  # fmt: skip
     with engine.connect() as conn:
         assert conn.execute(select(Result.confidence)).scalars().all() == [1.0]
-        assert conn.execute(select(TrainingRun.confidence, TrainingRun.status)).all() == [(0.0, "rejected")]
+        assert conn.execute(select(TrainingRun.confidence, TrainingRun.status)).all() == [
+            (0.0, "rejected")
+        ]
         assert conn.execute(select(ModelSize.quantity)).scalars().all() == ["param_count"]
         assert set(conn.execute(select(EvidenceRow.char_start)).scalars()) == {None}

@@ -23,6 +23,10 @@ from schema.tables import Curation, Paper, Result
 PG = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
+def _result(value: float, ev: Evidence) -> ResultCandidate:
+    return ResultCandidate("imagenet", "top1_accuracy", value, str(value), ev)
+
+
 def _curation(curator: str) -> dict:
     return {"paper_id": "p1", "kind": "result", "model": "", "field_key": "imagenet/top1_accuracy",
             "action": "set", "after": {"value": 77.0}, "curator": curator}  # fmt: skip
@@ -38,7 +42,7 @@ def users(engine: Engine, db_url: str) -> Iterator[dict[str, Engine]]:
         ev = Evidence(page=1, snippet="76.1", rule_id="t")
         store.store_extraction(
             session, paper_id="p1", sha256="a" * 64, doc_path=None, n_bytes=1, n_pages=1,
-            extraction=Extraction(results=[ResultCandidate("imagenet", "top1_accuracy", 76.1, "76.1", ev)]),
+            extraction=Extraction(results=[_result(76.1, ev)]),
             extractor_key="k", extractor_version="v", run_id="r", seconds=0.1,
         )  # fmt: skip
     roles.create_roles(engine, prefix)
@@ -114,7 +118,7 @@ def test_refresh_writes_extractions_but_not_curations(users: dict[str, Engine]) 
         ev = Evidence(page=2, snippet="80.0", rule_id="t")
         store.store_extraction(
             session, paper_id="p2", sha256="b" * 64, doc_path=None, n_bytes=1, n_pages=1,
-            extraction=Extraction(results=[ResultCandidate("imagenet", "top1_accuracy", 80.0, "80.0", ev)]),
+            extraction=Extraction(results=[_result(80.0, ev)]),
             extractor_key="k", extractor_version="v", run_id="r2", seconds=0.1,
         )  # fmt: skip
         store.record_failure(session, paper_id="p3", status="not_pdf", message="html",
@@ -133,9 +137,11 @@ def test_cli_status_works_as_analyst_and_db_roles_prints_sql(
     analyst_url = users["analyst"].url.render_as_string(hide_password=False)
     answer = CliRunner().invoke(app, ["status", "--db", analyst_url])
     assert answer.exit_code == 0, answer.output
-    printed = CliRunner().invoke(app, ["db-roles", "--print", "--prefix", "pft_print", "--db", db_url])
+    printed = CliRunner().invoke(
+        app, ["db-roles", "--print", "--prefix", "pft_print", "--db", db_url]
+    )
     assert printed.exit_code == 0, printed.output
-    assert 'GRANT INSERT ON' in printed.output and '"pft_print_curator"' in printed.output
+    assert "GRANT INSERT ON" in printed.output and '"pft_print_curator"' in printed.output
     assert "GRANT UPDATE" not in printed.output.replace("INSERT, UPDATE, DELETE", "")
 
 
@@ -148,3 +154,13 @@ def test_sql_for_roles_never_grants_writes_to_analysts() -> None:
     assert curator_writes == ['GRANT INSERT ON "public"."curations" TO "x_curator"']
     with pytest.raises(ValueError):
         roles.role_names("Robert'); DROP TABLE papers;--")
+
+
+def test_db_roles_on_sqlite_is_a_usage_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from flows.cli import app
+
+    target = tmp_path / "pf.sqlite"
+    answer = CliRunner().invoke(app, ["db-roles", "--db", f"sqlite:///{target}"])
+    assert answer.exit_code == 2
+    assert "need PostgreSQL" in answer.output
+    assert not target.exists()

@@ -52,7 +52,12 @@ def test_param_counts(value: float, year: int | None, why: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("value", "why"),
-    [(4.1e9, None), (3e14, None), (1e16, "flops_per_forward_above_1e15"), (10, "flops_per_forward_below_1e3")],
+    [
+        (4.1e9, None),
+        (3e14, None),
+        (1e16, "flops_per_forward_above_1e15"),
+        (10, "flops_per_forward_below_1e3"),
+    ],
 )
 def test_flops_per_forward(value: float, why: str | None) -> None:
     assert size_problem(size(value, q.FLOPS_PER_FORWARD), 2020) == why
@@ -79,7 +84,14 @@ def test_training_runs(kw: dict, why: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("value", "why"),
-    [(76.1, None), (0.0, None), (100.0, None), (-3.0, "result_outside_0_100"), (176.1, "result_outside_0_100"), (math.inf, "result_not_finite")],
+    [
+        (76.1, None),
+        (0.0, None),
+        (100.0, None),
+        (-3.0, "result_outside_0_100"),
+        (176.1, "result_outside_0_100"),
+        (math.inf, "result_not_finite"),
+    ],
 )
 def test_results(value: float, why: str | None) -> None:
     assert result_problem(result(value)) == why

@@ -26,10 +26,32 @@ SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[Heal
 # Text that looks like what papers print: digits, separators, units, odd Unicode.
 PAPERISH = st.lists(
     st.sampled_from(
-        list("0123456789.,-+eExX^ %~()[]/±†*") + ["∼", "≈", "×", "−", "\u2009", "ﬁ"]
-        + ["M", "B", "K", "G", "T", "billion", "million", " days", " hours", " GPU", "-days",
-           " FLOPs", " MACs", " params", "10^", "about ", "between ", " and ", " to ", " weeks",
-           "e400", "99999"]
+        list("0123456789.,-+eExX^ %~()[]/±†*")
+        + ["∼", "≈", "×", "−", "\u2009", "ﬁ"]
+        + [
+            "M",
+            "B",
+            "K",
+            "G",
+            "T",
+            "billion",
+            "million",
+            " days",
+            " hours",
+            " GPU",
+            "-days",
+            " FLOPs",
+            " MACs",
+            " params",
+            "10^",
+            "about ",
+            "between ",
+            " and ",
+            " to ",
+            " weeks",
+            "e400",
+            "99999",
+        ]
     ),
     max_size=14,
 ).map("".join)
@@ -178,7 +200,12 @@ def test_arxiv_ids_round_trip(yy: int, mm: int, number: int, version: int | None
 
 
 @SETTINGS
-@given(st.text(max_size=20), st.sampled_from(["result", "training", "size"]), st.none() | st.text(max_size=20), st.text(max_size=20))
+@given(
+    st.text(max_size=20),
+    st.sampled_from(["result", "training", "size"]),
+    st.none() | st.text(max_size=20),
+    st.text(max_size=20),
+)
 def test_field_identity_is_stable(paper: str, kind: str, model: str | None, key: str) -> None:
     identity = field_identity(paper, kind, model, key)
     assert identity == field_identity(paper, kind, (model or "") + "  ", key)
@@ -200,7 +227,10 @@ def test_box_json_round_trip(x0: float, top: float, x1: float, bottom: float) ->
 
 
 @SETTINGS
-@given(st.lists(FINITE | st.just(math.inf) | st.just(math.nan), max_size=8), st.none() | st.integers(1990, 2030))
+@given(
+    st.lists(FINITE | st.just(math.inf) | st.just(math.nan), max_size=8),
+    st.none() | st.integers(1990, 2030),
+)
 def test_plausibility_never_crashes_and_only_rejects(values: list[float], year: int | None) -> None:
     ev = Evidence(page=1, snippet="", rule_id="t")
     sizes = [SizeCandidate("param_count", v, str(v), "params", ev) for v in values]

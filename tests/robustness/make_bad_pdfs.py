@@ -216,7 +216,9 @@ def image_only(side: int = 200) -> bytes:
         compress=True,
     )
     content = b"q 500 0 0 700 50 50 cm /Im1 Do Q"
-    return pages_pdf([content], extra_objects=[image], resources_extra=b" /XObject << /Im1 6 0 R >>")
+    return pages_pdf(
+        [content], extra_objects=[image], resources_extra=b" /XObject << /Im1 6 0 R >>"
+    )
 
 
 def many_pages(n: int = 500) -> bytes:

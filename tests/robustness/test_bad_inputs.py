@@ -66,6 +66,12 @@ def _store_outcome(engine: Engine, outcome: PaperOutcome) -> None:
             )  # fmt: skip
 
 
+def _curation(paper_id: str) -> dict:
+    return {"paper_id": paper_id, "kind": "result", "model": "m",
+            "field_key": "imagenet/top1_accuracy", "action": "set", "after": {"value": 71.0},
+            "curator": "ana"}  # fmt: skip
+
+
 def _snapshot(engine: Engine, paper_id: str) -> dict[str, list]:
     with engine.connect() as conn:
         return {
@@ -125,7 +131,9 @@ def test_odd_unicode_is_folded_and_absurd_numbers_are_not_values(
         assert math.isfinite(c.value) and c.value > 0
     for run in extraction.training:
         for value in (run.hardware_count, run.chips, run.duration_hours, run.device_hours):
-            assert value is None or (math.isfinite(value) and (value > 0 or run.status == q.REJECTED))
+            assert value is None or (
+                math.isfinite(value) and (value > 0 or run.status == q.REJECTED)
+            )
     for r in extraction.results:
         assert math.isfinite(r.value)
         assert 0 <= r.value <= 100 or r.status == q.REJECTED
@@ -144,9 +152,7 @@ def test_bad_inputs_are_recorded_and_nothing_else_changes(
         store.upsert_paper(session, GOOD[0])
     with engine.begin() as conn:
         for paper_id in ("keep-me", GOOD[0]):
-            conn.execute(insert(Curation), {"paper_id": paper_id, "kind": "result", "model": "m",
-                                            "field_key": "imagenet/top1_accuracy", "action": "set",
-                                            "after": {"value": 71.0}, "curator": "ana"})  # fmt: skip
+            conn.execute(insert(Curation), _curation(paper_id))
     with session_scope(engine) as session:
         store.store_extraction(
             session, paper_id="keep-me", sha256="f" * 64, doc_path=None, n_bytes=1, n_pages=1,
@@ -155,14 +161,18 @@ def test_bad_inputs_are_recorded_and_nothing_else_changes(
         )  # fmt: skip
     before_keep = _snapshot(engine, "keep-me")
     before_curation = _snapshot(engine, GOOD[0])["curations"]
-    files_before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in mixed_folder.iterdir()}
+    files_before = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in mixed_folder.iterdir()
+    }
 
     for outcome in outcomes.values():
         _store_outcome(engine, outcome)
 
     assert _snapshot(engine, "keep-me") == before_keep
     assert _snapshot(engine, GOOD[0])["curations"] == before_curation
-    files_after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in mixed_folder.iterdir()}
+    files_after = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in mixed_folder.iterdir()
+    }
     assert files_after == files_before
     with engine.connect() as conn:
         statuses = dict(conn.execute(select(PaperStatus.paper_id, PaperStatus.status)).all())

@@ -16,7 +16,16 @@ from sqlalchemy import Engine, func, insert, select, text
 
 from db.engine import make_engine, migrate
 from schema import quantities as q
-from schema.tables import Curation, EvidenceRow, ModelSize, Paper, PaperStatus, Result, Run, TrainingRun
+from schema.tables import (
+    Curation,
+    EvidenceRow,
+    ModelSize,
+    Paper,
+    PaperStatus,
+    Result,
+    Run,
+    TrainingRun,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 N_PAPERS = 10
@@ -35,7 +44,9 @@ def _env(api_url: str) -> dict[str, str]:
 def _stored(engine: Engine) -> int:
     with engine.connect() as conn:
         return conn.execute(
-            select(func.count()).where(PaperStatus.status.in_([q.STATUS_OK, q.STATUS_NO_CANDIDATES]))
+            select(func.count()).where(
+                PaperStatus.status.in_([q.STATUS_OK, q.STATUS_NO_CANDIDATES])
+            )
         ).scalar_one()
 
 
@@ -53,13 +64,19 @@ def check_consistency(engine: Engine) -> set[str]:
             for row in conn.execute(select(PaperStatus)).all()
             if row.status in (q.STATUS_OK, q.STATUS_NO_CANDIDATES)
         }
-        for table, counted in ((Result, "n_results"), (TrainingRun, "n_training"), (ModelSize, "n_sizes")):
+        for table, counted in (
+            (Result, "n_results"),
+            (TrainingRun, "n_training"),
+            (ModelSize, "n_sizes"),
+        ):
             per_paper = dict(conn.execute(
                 select(table.paper_id, func.count()).where(table.status != q.REJECTED)
                 .group_by(table.paper_id)
             ).all())  # fmt: skip
             for paper_id, n in per_paper.items():
-                assert paper_id in done, f"{table.__tablename__} rows of unfinished paper {paper_id}"
+                assert paper_id in done, (
+                    f"{table.__tablename__} rows of unfinished paper {paper_id}"
+                )
                 assert n == getattr(done[paper_id], counted), (paper_id, table.__tablename__)
         n_values = sum(conn.execute(select(func.count()).select_from(t)).scalar_one()
                        for t in (Result, TrainingRun, ModelSize))  # fmt: skip
@@ -112,10 +129,13 @@ def test_kill9_mid_refresh_then_rerun(
             if stored >= KILL_AFTER:
                 break
             time.sleep(0.05)
-        assert proc.poll() is None, "refresh ended before it could be killed:\n" + (
-            tmp_path / "first.log"
-        ).read_text()[-3000:]
-        assert mid_run_curation and _stored(engine) >= KILL_AFTER, "refresh too slow to store papers"
+        assert proc.poll() is None, (
+            "refresh ended before it could be killed:\n"
+            + (tmp_path / "first.log").read_text()[-3000:]
+        )
+        assert mid_run_curation and _stored(engine) >= KILL_AFTER, (
+            "refresh too slow to store papers"
+        )
         os.killpg(proc.pid, signal.SIGKILL)
     finally:
         if proc.poll() is None:

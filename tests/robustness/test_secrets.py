@@ -102,7 +102,9 @@ def test_password_never_in_output_logs_database_or_export(
         runner.invoke(app, ["status", "--db", url], env=_clean_env()),
         runner.invoke(app, ["status"], env=_clean_env() | {"PAPERFLOPS_DB_URL": url}),
         runner.invoke(app, ["status"], env=_clean_env() | {"PAPERFLOPS_DB_URL_FILE": str(secret)}),
-        runner.invoke(app, ["export", "--out", str(tmp_path / "snap"), "--db", url], env=_clean_env()),
+        runner.invoke(
+            app, ["export", "--out", str(tmp_path / "snap"), "--db", url], env=_clean_env()
+        ),
     ]
     for answer in outputs:
         assert answer.exit_code == 0, answer.output
@@ -155,7 +157,11 @@ def test_refresh_never_records_the_password(
     assert PASSWORD not in done.stdout + done.stderr
     engine = make_engine(db_url)
     with engine.connect() as conn:
-        for table, column in (("runs", "options"), ("paper_status", "message"), ("documents", "path")):
+        for table, column in (
+            ("runs", "options"),
+            ("paper_status", "message"),
+            ("documents", "path"),
+        ):
             values = conn.execute(text(f"SELECT {column} FROM {table}")).scalars().all()
             assert values and PASSWORD not in str(values), table
     engine.dispose()

@@ -92,7 +92,9 @@ def test_simulated_enospc_while_adding_a_local_file(
     assert store.lookup(BIG) is None
 
 
-def test_other_os_errors_are_not_disguised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus_dir: Path) -> None:
+def test_other_os_errors_are_not_disguised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus_dir: Path
+) -> None:
     store = PdfStore(tmp_path / "pdfs")
 
     def denied(*_args):  # type: ignore[no-untyped-def]

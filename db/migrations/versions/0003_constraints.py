@@ -55,10 +55,13 @@ CHECKS: dict[str, list[tuple[str, str]]] = {
         ("seconds_nonneg", "seconds IS NULL OR seconds >= 0"),
     ],
     "runs": [
-        ("counts_nonneg", "n_papers >= 0 AND n_extracted >= 0 AND n_skipped >= 0 AND n_failed >= 0"),
+        ("counts_nonneg",
+         "n_papers >= 0 AND n_extracted >= 0 AND n_skipped >= 0 AND n_failed >= 0"),
     ],
     "evidence": [
-        ("span_ordered", "char_start IS NULL OR (char_start >= 0 AND (char_end IS NULL OR char_end >= char_start))"),
+        ("span_ordered",
+         "char_start IS NULL OR (char_start >= 0 AND "
+         "(char_end IS NULL OR char_end >= char_start))"),
     ],
     "results": [
         ("status_known", _CANDIDATE),
@@ -71,7 +74,9 @@ CHECKS: dict[str, list[tuple[str, str]]] = {
         ("stage_known", "stage IN ('train', 'pretrain', 'finetune')"),
         ("lo_hours_positive", "duration_lo_hours IS NULL OR duration_lo_hours > 0"),
         ("hi_hours_positive", "duration_hi_hours IS NULL OR duration_hi_hours > 0"),
-        ("range_ordered", "duration_lo_hours IS NULL OR duration_hi_hours IS NULL OR duration_lo_hours <= duration_hi_hours"),
+        ("range_ordered",
+         "duration_lo_hours IS NULL OR duration_hi_hours IS NULL "
+         "OR duration_lo_hours <= duration_hi_hours"),
         ("epochs_positive", "epochs IS NULL OR epochs > 0"),
     ],
     "model_sizes": [
@@ -108,7 +113,9 @@ def _new_row(condition: str, columns: Sequence[str]) -> str:
     """The condition with bare column names qualified as NEW.<column> (SQLite triggers)."""
     import re
 
-    pattern = re.compile(r"(?<![\w.'])(" + "|".join(sorted(columns, key=len, reverse=True)) + r")\b")
+    pattern = re.compile(
+        r"(?<![\w.'])(" + "|".join(sorted(columns, key=len, reverse=True)) + r")\b"
+    )
     return pattern.sub(r"NEW.\1", condition)
 
 
@@ -145,11 +152,13 @@ def upgrade() -> None:
                 "WHERE e.id = NEW.evidence_id AND e.paper_id = NEW.paper_id)"
             )
             for statement in _sqlite_trigger(table, _fk(table), bad):
-                op.execute(statement.replace("CHECK constraint failed", "FOREIGN KEY constraint failed"))
+                op.execute(
+                    statement.replace("CHECK constraint failed", "FOREIGN KEY constraint failed")
+                )
         else:
             op.create_foreign_key(
-                op.f(_fk(table)), table, "evidence", ["evidence_id", "paper_id"], ["id", "paper_id"],
-                ondelete="CASCADE",
+                op.f(_fk(table)), table, "evidence",
+                ["evidence_id", "paper_id"], ["id", "paper_id"], ondelete="CASCADE",
             )  # fmt: skip
 
 
