@@ -14,9 +14,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from analysis.reference import ReferenceDataError, import_mit
-from analysis.regress import run_regression
-from analysis.snapshot import TABLE, SnapshotError
 
 REFERENCE_ENV = "PAPERFLOPS_REFERENCE_DIR"
 DEFAULT_REFERENCE = Path("..") / "shared" / "reference"
@@ -60,6 +57,8 @@ def import_reference(
     folder = reference_dir(reference_dir_option).resolve()
     if not folder.is_dir():
         raise typer.BadParameter(f"folder not found: {folder}", param_hint="--reference-dir")
+    from analysis.reference import ReferenceDataError, import_mit  # pandas: loaded on use
+
     try:
         written = import_mit(folder, out)
     except ReferenceDataError as error:
@@ -68,6 +67,8 @@ def import_reference(
 
 
 def _check_snapshot(path: Path, hint: str) -> None:
+    from analysis.snapshot import TABLE
+
     if not path.is_dir():
         raise typer.BadParameter(f"folder not found: {path}", param_hint=hint)
     if not any((path / f"{TABLE}.{ext}").is_file() for ext in ("csv", "parquet")):
@@ -96,6 +97,9 @@ def regress(
     _check_snapshot(snapshot, "--snapshot")
     if compare is not None:
         _check_snapshot(compare, "--compare")
+    from analysis.regress import run_regression  # statsmodels: loaded on use
+    from analysis.snapshot import SnapshotError
+
     try:
         results = run_regression(snapshot, out, control_year=control_year, compare_dir=compare)
     except SnapshotError as error:

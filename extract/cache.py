@@ -155,15 +155,15 @@ def parse_cached(
 ) -> PaperDoc:
     """``extract.pdf.parse_pdf`` of the file at ``path``, through the cache.
 
-    With ``sha256`` known (the flow hashes every file) a hit does not read the PDF at all.
+    The key is the hash of the bytes read now, never the ``sha256`` a caller passes: a file
+    that changed since it was listed, or a caller's placeholder hash, cannot hit another
+    document's pages (hashing costs ~1 ms per MB; parsing is what the cache saves).
     ``root`` defaults to ``cache_dir()``; raises what ``parse_pdf`` raises (PaperError, OSError).
     """
     folder = cache_dir() if root is None else root
-    data: bytes | None = None
-    if folder is not None and not sha256:
-        data = Path(path).read_bytes()
-        sha256 = sha256_bytes(data)
-    if folder is not None and sha256:
+    data = Path(path).read_bytes()
+    sha256 = sha256_bytes(data)
+    if folder is not None:
         pages = load_pages(folder, sha256)
         if pages is not None:
             if len(pages) > max_pages:
@@ -171,8 +171,6 @@ def parse_cached(
             STATS.hits += 1
             return doc_from_pages(pages, paper_id, sha256)
         STATS.misses += 1
-    if data is None:
-        data = Path(path).read_bytes()
     STATS.parses += 1
     doc = parse_pdf(data, paper_id, max_pages=max_pages, sha256=sha256 or None)
     if folder is not None:

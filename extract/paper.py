@@ -5,19 +5,18 @@ This is what a worker process runs; it touches neither the database nor Prefect.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 
 from extract.benchmarks import benchmark_mentions
+from extract.context import is_own_model, own_model_names
 from extract.pdf import parse_pdf
 from extract.plausibility import flag_implausible
-from extract.rules_loader import ruleset_sha256
 from extract.sections import inside, merge, reference_ranges, table_ranges
-from extract.training import consolidate_runs
 from extract.table_rules import extract_from_table
 from extract.tables import find_tables
 from extract.text_rules import extract_from_text
-from extract.context import is_own_model, own_model_names
+from extract.training import consolidate_runs
+from extract.version import EXTRACTOR_VERSION, extractor_key  # noqa: F401 - re-exported
 from schema.records import (
     Extraction,
     PaperDoc,
@@ -26,15 +25,6 @@ from schema.records import (
     Table,
     TrainingCandidate,
 )
-
-# Bump when extraction code changes behaviour; with the rules hash it keys re-extraction.
-EXTRACTOR_VERSION = "0.1.0"
-
-
-def extractor_key() -> str:
-    """Identifies the extractor: code version + rule files. A change re-extracts every paper."""
-    digest = hashlib.sha256(f"{EXTRACTOR_VERSION}:{ruleset_sha256()}".encode()).hexdigest()
-    return f"{EXTRACTOR_VERSION}+{digest[:16]}"
 
 
 def _dedupe_results(results: list[ResultCandidate]) -> list[ResultCandidate]:

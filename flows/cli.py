@@ -102,12 +102,18 @@ def refresh(
         int | None, typer.Option(min=1, help="At most this many papers per PDF source.")
     ] = None,
     force: Annotated[bool, typer.Option(help="Re-extract papers even when unchanged.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, envvar="PAPERFLOPS_WORKERS", help="Extraction processes (default: one per CPU)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Fetch, parse and extract new or changed papers into the database (incremental)."""
     _prefect_env()  # before anything imports prefect: its settings are read at import
     wanted = _refresh_sources(sources, pdf_dir, leaderboard, config)
     _engine(db).dispose()
+    if wanted == {"pdf-dir"} and pdf_dir is not None and not force and _nothing_changed(pdf_dir, db, limit):
+        return
     from flows.pipeline import refresh_flow
 
     try:
@@ -121,11 +127,25 @@ def refresh(
             data_dir=str(data_dir) if data_dir else None,
             config_path=str(config) if config else None,
             leaderboards=list(leaderboard or []),
+            workers=workers,
         )
     except OrchestratorUnavailableError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_ORCHESTRATOR) from exc
     _print_refresh(report, wanted)
+
+
+def _nothing_changed(pdf_dir: Path, db: str | None, limit: int | None) -> bool:
+    """The no-change fast path: every file already extracted by this extractor."""
+    from flows.incremental import unchanged_run
+    from flows.version import CODE_VERSION
+
+    n_papers = unchanged_run(pdf_dir, db, limit, CODE_VERSION)
+    if n_papers is None:
+        return False
+    out.print(f"{n_papers} papers, 0 extracted, {n_papers} unchanged, 0 failed "
+              "(nothing changed: no flow run started)")  # fmt: skip
+    return True
 
 
 class OrchestratorUnavailableError(RuntimeError):
@@ -149,7 +169,7 @@ def _refresh_sources(
 ) -> set[str]:
     """The enabled sources, after checking that each has what it needs (else exit 2)."""
     from flows.config import load_sources_config
-    from flows.pipeline import SOURCES
+    from schema.quantities import REFRESH_SOURCES as SOURCES
 
     wanted = {s.strip() for s in sources.split(",") if s.strip()}
     if not wanted or wanted - set(SOURCES):
@@ -244,10 +264,10 @@ def status(
 
 
 def _pairs(summary):  # type: ignore[no-untyped-def]
+    if hasattr(summary, "itertuples"):  # a DataFrame (status, papers)
+        return [(r[0], r[1]) for r in summary.itertuples(index=False)]
     if hasattr(summary, "items"):
         return list(summary.items())
-    if hasattr(summary, "itertuples"):
-        return [(r[0], r[1]) for r in summary.itertuples(index=False)]
     return list(summary)
 
 
@@ -265,7 +285,7 @@ def export(
     """Write an immutable snapshot (CSV + Parquet, data dictionary, manifest)."""
     from db.export import export_snapshot
     from extract.rules_loader import ruleset_sha256
-    from flows.pipeline import CODE_VERSION
+    from flows.version import CODE_VERSION
 
     engine = _engine(db)
     path = export_snapshot(engine, out_dir, code_version=CODE_VERSION, ruleset_sha256=ruleset_sha256())

@@ -9,14 +9,16 @@ per run.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
+from prefect.futures import as_completed
 from sqlalchemy import Engine
 
 from db import store
@@ -27,13 +29,14 @@ from extract.rules_loader import ruleset_sha256
 from flows import discovery as disc
 from flows.config import SourcesConfig, load_sources_config
 from flows.fetching import PdfStore
-from flows.worker import PaperOutcome, PaperRef, process_paper, sha256_file
+from flows.incremental import scan_pdf_dir
+from flows.isolation import ENV_WORKERS, IsolatedRunner, Limits
+from flows.worker import PaperOutcome, PaperRef
 from schema import quantities as q
-from schema.ids import paper_id_from_path
 
-CODE_VERSION = "0.1.0"
-SOURCE_PDF_DIR, SOURCE_ARXIV, SOURCE_LEADERBOARDS = "pdf-dir", "arxiv", "leaderboards"
-SOURCES = (SOURCE_PDF_DIR, SOURCE_ARXIV, SOURCE_LEADERBOARDS)
+from flows.version import CODE_VERSION  # noqa: E402,F401 - re-exported
+SOURCE_PDF_DIR, SOURCE_ARXIV, SOURCE_LEADERBOARDS = q.REFRESH_SOURCES
+SOURCES = q.REFRESH_SOURCES
 
 
 @dataclass
@@ -63,24 +66,20 @@ def _year_from_arxiv_id(paper_id: str) -> int | None:
 @task(name="discover-pdf-dir", retries=0)
 def discover_pdf_dir(pdf_dir: str, limit: int | None = None) -> list[PaperRef]:
     """Every *.pdf below ``pdf_dir`` (sorted), hashed; the id comes from the file name."""
-    root = Path(pdf_dir)
-    if not root.is_dir():
-        raise FileNotFoundError(f"--pdf-dir {pdf_dir!r} is not a folder")
-    paths = sorted(p for p in root.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
-    refs = []
-    for path in paths[:limit] if limit else paths:
-        paper_id, version = paper_id_from_path(path)
-        refs.append(PaperRef(
-            paper_id=paper_id, path=str(path), sha256=sha256_file(path),
-            n_bytes=path.stat().st_size, arxiv_version=version,
-            year=_year_from_arxiv_id(paper_id),
-        ))  # fmt: skip
-    return refs
+    return [
+        PaperRef(
+            paper_id=f.paper_id, path=str(f.path), sha256=f.sha256, n_bytes=f.n_bytes,
+            arxiv_version=f.arxiv_version, year=_year_from_arxiv_id(f.paper_id),
+        )  # fmt: skip
+        for f in scan_pdf_dir(pdf_dir, limit)
+    ]
 
 
-@task(name="extract-paper", retries=0)
-def extract_paper(ref: PaperRef) -> PaperOutcome:
-    return process_paper(ref)
+@task(name="extract-paper", retries=0, cache_policy=NO_CACHE)
+def extract_paper(ref: PaperRef, runner: IsolatedRunner) -> PaperOutcome:
+    """Parse and extract one paper in a worker process of ``runner`` (timeout, memory and
+    page caps: a pathological PDF costs its own status, never the run)."""
+    return runner.run(ref)
 
 
 def _store_outcome(engine, outcome: PaperOutcome, run_id: str, key: str) -> None:  # type: ignore[no-untyped-def]
@@ -166,8 +165,10 @@ def _extract_all(
     force: bool,
     report: RefreshReport,
     on_progress: Callable[[int, int], None] | None,
+    workers: int | None = None,
 ) -> None:
-    """Extract and store every paper whose bytes or extractor changed, one at a time."""
+    """Extract every paper whose bytes or extractor changed in ``workers`` processes (default:
+    one per CPU); store each as it completes, one transaction per paper, in this process."""
     logger = get_run_logger()
     pending = _pending(engine, refs, key, force)
     report.n_papers += len(refs)
@@ -175,17 +176,26 @@ def _extract_all(
     logger.info(
         "%d papers found, %d unchanged, %d to extract", len(refs), report.n_skipped, len(pending)
     )
-    for i, ref in enumerate(pending, 1):
-        outcome = extract_paper(ref)
-        _store_outcome(engine, outcome, report.run_id, key)
-        _log_line(logger, i, len(pending), outcome)
-        if outcome.status in q.FAILED_STATUSES:
-            report.n_failed += 1
-            report.failures.append((ref.paper_id, outcome.status, outcome.message or ""))
-        else:
-            report.n_extracted += 1
-        if on_progress:
-            on_progress(i, len(pending))
+    if not pending:
+        return
+    size = workers or os.cpu_count() or 1
+    with IsolatedRunner(Limits.from_env(), workers=min(size, len(pending))) as runner:
+        futures = [extract_paper.submit(ref, runner) for ref in pending]
+        for i, future in enumerate(as_completed(futures), 1):
+            outcome = future.result()
+            _store_outcome(engine, outcome, report.run_id, key)
+            _log_line(logger, i, len(pending), outcome)
+            _count(report, outcome)
+            if on_progress:
+                on_progress(i, len(pending))
+
+
+def _count(report: RefreshReport, outcome: PaperOutcome) -> None:
+    if outcome.status in q.FAILED_STATUSES:
+        report.n_failed += 1
+        report.failures.append((outcome.ref.paper_id, outcome.status, outcome.message or ""))
+    else:
+        report.n_extracted += 1
 
 
 def unique_refs(refs: list[PaperRef]) -> list[PaperRef]:
@@ -215,8 +225,11 @@ def refresh_flow(
     data_dir: str | None = None,
     config_path: str | None = None,
     leaderboards: list[str] | None = None,
+    workers: int | None = None,
 ) -> RefreshReport:
     """Refresh the database from the enabled ``sources`` (default: ``pdf-dir`` when ``pdf_dir``).
+
+    ``workers``: extraction processes (default: one per CPU, or $PAPERFLOPS_WORKERS).
 
     ``pdf-dir``: every PDF below ``pdf_dir``. ``arxiv``: the configured queries, incremental
     per query, PDFs kept in ``<data_dir>/pdfs``. ``leaderboards``: the configured files plus
@@ -239,7 +252,8 @@ def refresh_flow(
         if SOURCE_ARXIV in wanted:
             local = {r.paper_id for r in refs}
             refs += _arxiv_refs(engine, config, data_dir, local, limit, force, report, key)
-        _extract_all(engine, unique_refs(refs), key, force, report, on_progress)
+        workers = workers or int(os.environ.get(ENV_WORKERS, "0") or 0) or None
+        _extract_all(engine, unique_refs(refs), key, force, report, on_progress, workers)
         if SOURCE_LEADERBOARDS in wanted:
             paths = [*config.leaderboards.paths, *(leaderboards or [])]
             report.leaderboards = disc.ingest_leaderboards_task(

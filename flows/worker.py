@@ -6,19 +6,17 @@ failed outcome with the status and message to record, never an exception for the
 
 from __future__ import annotations
 
-import hashlib
 import time
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from extract.cache import parse_cached
 from extract.errors import PaperError
 from extract.paper import extract_doc
 from extract.pdf import DEFAULT_MAX_PAGES
+from flows.incremental import sha256_file  # noqa: F401 - re-exported for callers
 from schema import quantities as q
 from schema.records import Extraction
-
 
 OUT_OF_MEMORY = "out of memory"
 
@@ -48,14 +46,6 @@ class PaperOutcome:
     arxiv_version: int | None = None
     extraction: Extraction = field(default_factory=Extraction)
     seconds: float = 0.0
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def process_paper(ref: PaperRef, max_pages: int = DEFAULT_MAX_PAGES) -> PaperOutcome:

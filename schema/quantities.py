@@ -53,6 +53,10 @@ SOURCE_TABLE = "table"
 SOURCE_LEADERBOARD = "leaderboard"
 SOURCE_CURATOR = "curator"
 
+# Sources a refresh can read (``paperflops refresh --sources``).
+REFRESH_PDF_DIR, REFRESH_ARXIV, REFRESH_LEADERBOARDS = "pdf-dir", "arxiv", "leaderboards"
+REFRESH_SOURCES = (REFRESH_PDF_DIR, REFRESH_ARXIV, REFRESH_LEADERBOARDS)
+
 # Per-paper statuses.
 STATUS_OK = "ok"
 STATUS_NO_CANDIDATES = "no_candidates"

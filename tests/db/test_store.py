@@ -388,8 +388,11 @@ def test_runs(engine):
             finish_run(s, "nope", {}, "finished")
 
 
-def test_store_is_fast(engine):
-    """81 papers x ~100 rows: well under a second per paper (measured per paper, incl. commit)."""
+def test_store_replaces_a_corpus_of_papers(engine, capsys):
+    """81 papers x 100 rows, stored then replaced: every paper ends with exactly its own rows.
+
+    The time is printed (seen with ``pytest -s``), not asserted: speed goals live in
+    benchmarks/, a loaded CI machine must not fail a correct store."""
 
     def big(i: int) -> Extraction:
         return Extraction(
@@ -427,4 +430,9 @@ def test_store_is_fast(engine):
     total = time.perf_counter() - start
     with session_scope(engine) as s:
         assert s.scalar(select(func.count()).select_from(EvidenceRow)) == 81 * 100
-    assert worst < 0.5, f"slowest paper took {worst:.3f} s (total {total:.1f} s for 162 stores)"
+        per_paper = s.execute(
+            select(EvidenceRow.paper_id, func.count()).group_by(EvidenceRow.paper_id)
+        ).all()
+    assert {n for _, n in per_paper} == {100} and len(per_paper) == 81
+    with capsys.disabled():
+        print(f"\nstore: slowest paper {worst:.3f} s, {total:.1f} s for 162 stores")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from extract import cache
-from extract.errors import TooLargeError
+from extract.errors import PaperError, TooLargeError
 from extract.paper import extract_doc
 from extract.pdf import parse_pdf
 from flows.worker import PaperRef, process_paper, sha256_file
@@ -63,12 +63,18 @@ def test_second_extraction_does_not_parse_the_pdf(pdf: Path) -> None:
     assert second.extraction == first.extraction and second.n_pages == first.n_pages
 
 
-def test_hit_with_known_hash_does_not_read_the_file(pdf: Path) -> None:
+def test_a_passed_hash_never_stands_in_for_the_file(pdf: Path, tmp_path: Path) -> None:
+    """The key is the hash of the bytes read now: a missing file is an error even when its
+    pages are cached, and a placeholder hash cannot pull another document's pages."""
     sha = sha256_file(pdf)
     cache.parse_cached(pdf, "1409.3215", sha)
+    other = tmp_path / "other.pdf"
+    other.write_bytes(b"%PDF-1.4 not really a pdf")
+    with pytest.raises(PaperError):
+        cache.parse_cached(other, "other", sha)
     pdf.unlink()
-    doc = cache.parse_cached(pdf, "1409.3215", sha)
-    assert doc.n_pages > 0 and cache.STATS.hits == 1
+    with pytest.raises(OSError):
+        cache.parse_cached(pdf, "1409.3215", sha)
 
 
 def test_page_cap_applies_to_cached_pages(pdf: Path) -> None:
