@@ -120,7 +120,7 @@ def refresh(
         report = _run_refresh(
             refresh_flow,
             pdf_dir=str(pdf_dir) if pdf_dir else None,
-            db_url=db,
+            db_url=_url_for_flow(db),
             limit=limit,
             force=force,
             sources=sorted(wanted),
@@ -133,6 +133,21 @@ def refresh(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_ORCHESTRATOR) from exc
     _print_refresh(report, wanted)
+
+
+def _url_for_flow(db: str | None) -> str | None:
+    """Flow parameters are recorded by Prefect (database, UI): a URL with a password reaches
+    the flow through the environment instead, and the parameter stays empty."""
+    if not db:
+        return None
+    from sqlalchemy.engine import make_url
+
+    from db.engine import ENV_DB_URL
+
+    if make_url(db).password is None:
+        return db
+    os.environ[ENV_DB_URL] = db
+    return None
 
 
 def _nothing_changed(pdf_dir: Path, db: str | None, limit: int | None) -> bool:

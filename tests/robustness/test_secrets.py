@@ -24,11 +24,6 @@ from tests.robustness import make_bad_pdfs as bad
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "Pw-7f3c-DoNotLeak"
 PG = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-LEAK = (
-    "known leak: `paperflops refresh` passes --db/PAPERFLOPS_DB_URL to refresh_flow as the "
-    "db_url parameter, which Prefect stores (and shows in its UI); fix in flows/cli.py refresh: "
-    "put a URL with a password in os.environ['PAPERFLOPS_DB_URL'] and pass db_url=None"
-)
 
 
 def _with_password(db_url: str) -> str:
@@ -126,8 +121,8 @@ def test_password_never_in_output_logs_database_or_export(
     "given_by",
     [
         "secrets-file",
-        pytest.param("env", marks=pytest.mark.xfail(strict=True, reason=LEAK)),
-        pytest.param("option", marks=pytest.mark.xfail(strict=True, reason=LEAK)),
+        "env",
+        "option",
     ],
 )
 def test_refresh_never_records_the_password(
