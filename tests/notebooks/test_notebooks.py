@@ -37,7 +37,8 @@ def run(name: str, out: Path, kernel: str, **parameters: object) -> nbformat.Not
 
     papermill.execute_notebook(str(NOTEBOOKS / name), str(out), parameters=parameters,
                                kernel_name=kernel, cwd=str(out.parent), progress_bar=False,
-                               request_save_on_cell_execute=False)  # fmt: skip
+                               request_save_on_cell_execute=False, execution_timeout=300,
+                               start_timeout=120)  # fmt: skip
     return nbformat.read(out, as_version=4)
 
 
