@@ -26,7 +26,6 @@ once, there.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from db.store import finite_float
 from extract import compute as ec
 from schema import quantities as q
 from schema.benchmarks import training_examples
@@ -116,14 +116,7 @@ class PaperCompute:
 # reading rows
 
 
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+_num = finite_float  # a number from a DB row or dict value, None when absent or not finite
 
 
 def load_rows(session: Session, paper_ids: Iterable[str] | None = None) -> dict[str, PaperRows]:

@@ -154,7 +154,8 @@ class _Tally:
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
 
-def _finite(value: Any) -> float | None:
+def finite_float(value: Any) -> float | None:
+    """``float(value)``, or None when absent, unparsable, infinite or NaN."""
     if value is None:
         return None
     try:
@@ -166,7 +167,7 @@ def _finite(value: Any) -> float | None:
 
 def _confidence(value: Any) -> float:
     """A confidence in [0, 1] (the DB checks it); missing or non-finite -> 0.5."""
-    number = _finite(value)
+    number = finite_float(value)
     return 0.5 if number is None else min(1.0, max(0.0, number))
 
 
@@ -228,7 +229,7 @@ def _reject(row: dict[str, Any], reason: str) -> None:
 
 
 def _result_row(c: ResultCandidate, paper_id: str, tally: _Tally) -> dict[str, Any] | None:
-    value = _finite(c.value)
+    value = finite_float(c.value)
     if not c.benchmark or not c.metric:
         log.warning(
             "%s: result without benchmark/metric dropped (rule %s)", paper_id, c.evidence.rule_id
@@ -275,11 +276,11 @@ def _training_row(c: TrainingCandidate, paper_id: str) -> dict[str, Any]:
         "count_unit": c.count_unit,
         "chips": c.chips,
         "duration_hours": c.duration_hours,
-        "duration_lo_hours": _finite(c.duration_lo_hours),
-        "duration_hi_hours": _finite(c.duration_hi_hours),
+        "duration_lo_hours": finite_float(c.duration_lo_hours),
+        "duration_hi_hours": finite_float(c.duration_hi_hours),
         "device_hours": c.device_hours,
         "duration_raw": c.duration_raw,
-        "epochs": _finite(c.epochs) if (_finite(c.epochs) or 0) > 0 else None,
+        "epochs": finite_float(c.epochs) if (finite_float(c.epochs) or 0) > 0 else None,
         "confidence": _confidence(c.confidence),
         "status": c.status or q.CANDIDATE,
         "reject_reason": c.reject_reason,
@@ -288,7 +289,7 @@ def _training_row(c: TrainingCandidate, paper_id: str) -> dict[str, Any]:
         raw = row[name]
         if raw is None:
             continue
-        value = _finite(raw)
+        value = finite_float(raw)
         if value is None or value <= 0:
             log.warning(
                 "%s: training %s=%r not positive: stored NULL, row rejected (rule %s)",
@@ -305,7 +306,7 @@ def _training_row(c: TrainingCandidate, paper_id: str) -> dict[str, Any]:
 
 
 def _size_row(c: SizeCandidate, paper_id: str, tally: _Tally) -> dict[str, Any] | None:
-    value = _finite(c.value)
+    value = finite_float(c.value)
     if c.quantity not in (q.PARAM_COUNT, q.FLOPS_PER_FORWARD):
         log.warning(
             "%s: model size of unknown quantity %r dropped (rule %s)",
