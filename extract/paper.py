@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from extract.benchmarks import benchmark_mentions
-from extract.context import is_own_model, own_model_names
+from extract.context import OWN_WORK, is_own_model, own_model_names
 from extract.pdf import parse_pdf
 from extract.plausibility import flag_implausible
 from extract.sections import inside, merge, reference_ranges, table_ranges
@@ -68,12 +68,27 @@ def extract_doc(doc: PaperDoc) -> Extraction:
     training, text_sizes, text_results = extract_from_text(doc.pages, doc.year, skip)
     extraction.results.extend(text_results)
     _weigh_table_runs(extraction.training, doc)
+    _weigh_results(extraction.results, doc)
     extraction.training = consolidate_runs(training + extraction.training)
     extraction.sizes.extend(text_sizes)
     extraction.results = _dedupe_results(extraction.results)
     extraction.sizes = _dedupe_sizes(extraction.sizes)
     flag_implausible(extraction, doc.year)
     return extraction
+
+
+OWN_RESULT_CONFIDENCE, OTHER_RESULT_CONFIDENCE = 0.6, 0.4
+
+
+def _weigh_results(results: list[ResultCandidate], doc: PaperDoc) -> None:
+    """Results tables list baselines beside the paper's own models: the own rows ("ours", or
+    named like the model the title and abstract introduce) rank above the cited ones."""
+    own = own_model_names(doc.title, doc.pages[0].text if doc.pages else "")
+    for result in results:
+        mine = is_own_model(result.model, own) or (
+            result.source == "text" and bool(OWN_WORK.search(result.evidence.snippet))
+        )
+        result.confidence = OWN_RESULT_CONFIDENCE if mine else OTHER_RESULT_CONFIDENCE
 
 
 def _weigh_table_runs(runs: list[TrainingCandidate], doc: PaperDoc) -> None:
