@@ -66,7 +66,9 @@ HYPOTHETICAL = re.compile(r"\b(would|could|can|will|might|may)\b", re.I)
 
 MEASURING = re.compile(
     r"\b(measur\w*|benchmark\w*|report\w*)\s+(the\s+)?(speed|time|throughput|latency|timing)"
-    r"|\btiming\b|\bspeed (on|of)\b|\bfps\b|\d\s?fps\b|\bimages?/s",
+    r"|\btiming\b|\bspeed (on|of)\b|\bfps\b|\d\s?fps\b|\bimages?/s"
+    r"|\bsingle (forward|backward)?\s*pass|\bpass(es)? forwards? and backwards?"
+    r"|\bforwards? and backwards? pass",
     re.IGNORECASE,
 )
 

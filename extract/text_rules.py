@@ -38,7 +38,7 @@ RULE_BASE_CONFIDENCE = {
     "hardware.single_named.v1": 0.65,
     "hardware.count_generic.v1": 0.6,
     "hardware.single_generic.v1": 0.5,
-    "hardware.named_bare.v1": 0.45,
+    "hardware.named_bare.v1": 0.5,
 }
 GENERIC_PENALTY = 0.1
 _HARDWARE_FIELDS = ("hardware", "hardware_raw", "hardware_count", "count_unit", "chips")  # "8 GPUs" is weaker evidence of a run than "8 V100 GPUs"
@@ -246,6 +246,9 @@ def _hardware_doubt(hw: dict, text: str) -> str | None:
         return "cpu_not_training"
     if rule.startswith("hardware.single_") and not context.has_training_cue(text):
         return "no_training_context"
+    generic = slug.endswith("-unspecified")
+    if generic and not context.has_training_cue(text) and not context.OWN_WORK.search(text):
+        return "no_training_context"  # "the remaining 4 GPUs were used to ..."
     if _PER_DEVICE.search(text) and hw["hardware_count"] in (None, 1.0):
         return "per_device_rate"
     return None
@@ -333,8 +336,9 @@ def _pair(sent: _Sentence, hardware: list[dict], durations: list[dict], rejected
     text = sent.span.text
     if len(hardware) <= 1:
         first, rest = _combine(durations)
-        penalty = -0.3 if _COMPARISON.search(text) else 0.0
-        pairs = [((hardware[0] if hardware else {}), first, 0.0)]
+        compared = _COMPARISON.search(text) and len(durations) > 1
+        penalty = -0.3 if compared else 0.0
+        pairs = [((hardware[0] if hardware else {}), first, penalty / 2)]
         pairs += [((hardware[0] if hardware else {}), d, penalty) for d in rest]
     else:
         pairs = [(hw, durations[i] if i < len(durations) else {}, 0.0) for i, hw in enumerate(hardware)]
