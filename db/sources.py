@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from db.store import RETRY_STATUSES, SNIPPET_MAX, upsert_paper
+from db.store import RETRY_STATUSES, SNIPPET_MAX, insert_with_evidence, upsert_paper
 from schema import quantities as q
 from schema.ids import leaderboard_locator
 from schema.tables import EvidenceRow, Paper, PaperStatus, Result, SourceWatermark, utcnow
@@ -278,7 +278,7 @@ def store_leaderboard_rows(
             continue
         pairs.append(_row_pair(row, paper_id, value, sha256, run_id, extractor_version))
         report.per_benchmark[row.benchmark] = report.per_benchmark.get(row.benchmark, 0) + 1  # type: ignore[index]
-    _insert_pairs(session, pairs)
+    insert_with_evidence(session, Result, pairs)
     report.n_stored = len(pairs)
     session.flush()
     return report
@@ -306,16 +306,3 @@ def _row_pair(
     return evidence, result
 
 
-def _insert_pairs(session: Session, pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
-    if not pairs:
-        return
-    ids = (
-        session.execute(
-            insert(EvidenceRow).returning(EvidenceRow.id, sort_by_parameter_order=True),
-            [ev for ev, _ in pairs],
-        )
-        .scalars()
-        .all()
-    )
-    results = [dict(row, evidence_id=i) for i, (_, row) in zip(ids, pairs, strict=True)]
-    session.execute(insert(Result), results)

@@ -365,7 +365,7 @@ def _delete_extracted(session: Session, paper_id: str, result_sources: Iterable[
     return len(evidence_ids)
 
 
-def _insert_with_evidence(
+def insert_with_evidence(
     session: Session,
     table: type[Base],
     pairs: list[tuple[dict[str, Any], dict[str, Any]]],
@@ -443,9 +443,9 @@ def store_extraction(
 
     sources = set(replace_sources) | {row["source"] for _, row in results}
     _delete_extracted(session, paper_id, sources)
-    _insert_with_evidence(session, Result, results)
-    _insert_with_evidence(session, TrainingRun, training)
-    _insert_with_evidence(session, ModelSize, sizes)
+    insert_with_evidence(session, Result, results)
+    insert_with_evidence(session, TrainingRun, training)
+    insert_with_evidence(session, ModelSize, sizes)
 
     doc = session.get(Document, sha256)
     if doc is None:
