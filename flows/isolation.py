@@ -338,18 +338,23 @@ def _context() -> multiprocessing.context.BaseContext:
 
 # --------------------------------------------------------------------------- shared runners
 
-_RUNNERS: dict[int, IsolatedRunner] = {}
+_RUNNERS: dict[tuple[int, int], IsolatedRunner] = {}
 _RUNNERS_LOCK = threading.Lock()
 
 
-def run_isolated(ref: PaperRef, limits: Limits | None = None) -> PaperOutcome:
+def run_isolated(
+    ref: PaperRef, limits: Limits | None = None, workers: int | None = None
+) -> PaperOutcome:
     """``process_paper(ref)`` in a reusable worker process under ``limits`` (default: from the
-    environment). Never raises for anything the paper does; see the module docstring."""
+    environment), from this process's pool of ``workers`` (default $PAPERFLOPS_WORKERS or 1).
+    Never raises for anything the paper does; see the module docstring. Only picklable
+    arguments, so a Prefect task calling it runs on any task runner (threads, Dask, Ray)."""
     limits = limits or Limits.from_env()
+    key = (limits.max_memory_mb, workers or 0)
     with _RUNNERS_LOCK:
-        runner = _RUNNERS.get(limits.max_memory_mb)
+        runner = _RUNNERS.get(key)
         if runner is None:
-            runner = _RUNNERS[limits.max_memory_mb] = IsolatedRunner(limits)
+            runner = _RUNNERS[key] = IsolatedRunner(limits, workers=workers)
     outcome = runner.run(ref, limits)
     if outcome.status in (q.STATUS_TIMEOUT, q.STATUS_TOO_LARGE, q.STATUS_ERROR):
         log.warning("%s: %s: %s", ref.paper_id, outcome.status, (outcome.message or "")[:200])

@@ -30,7 +30,8 @@ from flows import discovery as disc
 from flows.config import SourcesConfig, load_sources_config
 from flows.fetching import PdfStore
 from flows.incremental import scan_pdf_dir
-from flows.isolation import ENV_WORKERS, IsolatedRunner, Limits
+from flows.isolation import ENV_WORKERS, Limits, run_isolated
+from flows.isolation import shutdown as shutdown_workers
 from flows.worker import PaperOutcome, PaperRef
 from schema import quantities as q
 
@@ -76,10 +77,10 @@ def discover_pdf_dir(pdf_dir: str, limit: int | None = None) -> list[PaperRef]:
 
 
 @task(name="extract-paper", retries=0, cache_policy=NO_CACHE)
-def extract_paper(ref: PaperRef, runner: IsolatedRunner) -> PaperOutcome:
-    """Parse and extract one paper in a worker process of ``runner`` (timeout, memory and
-    page caps: a pathological PDF costs its own status, never the run)."""
-    return runner.run(ref)
+def extract_paper(ref: PaperRef, limits: Limits, workers: int) -> PaperOutcome:
+    """Parse and extract one paper in an isolated worker process (timeout, memory and page
+    caps: a pathological PDF costs its own status, never the run)."""
+    return run_isolated(ref, limits, workers)
 
 
 def _store_outcome(engine, outcome: PaperOutcome, run_id: str, key: str) -> None:  # type: ignore[no-untyped-def]
@@ -178,9 +179,10 @@ def _extract_all(
     )
     if not pending:
         return
-    size = workers or os.cpu_count() or 1
-    with IsolatedRunner(Limits.from_env(), workers=min(size, len(pending))) as runner:
-        futures = [extract_paper.submit(ref, runner) for ref in pending]
+    size = min(workers or os.cpu_count() or 1, len(pending))
+    limits = Limits.from_env()
+    try:
+        futures = [extract_paper.submit(ref, limits, size) for ref in pending]
         for i, future in enumerate(as_completed(futures), 1):
             outcome = future.result()
             _store_outcome(engine, outcome, report.run_id, key)
@@ -188,6 +190,8 @@ def _extract_all(
             _count(report, outcome)
             if on_progress:
                 on_progress(i, len(pending))
+    finally:
+        shutdown_workers()  # the pool lives for one refresh
 
 
 def _count(report: RefreshReport, outcome: PaperOutcome) -> None:
