@@ -22,7 +22,7 @@ WORD_NUMBERS = {
 MAGNITUDES = {
     "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "mil": 1e6, "million": 1e6, "millions": 1e6,
     "b": 1e9, "bn": 1e9, "g": 1e9, "billion": 1e9, "billions": 1e9, "t": 1e12,
-    "trillion": 1e12, "p": 1e15,
+    "trillion": 1e12, "trillions": 1e12, "p": 1e15,
 }  # fmt: skip
 
 HOURS_PER = {
@@ -73,7 +73,7 @@ def parse_magnitude(text: str) -> float | None:
 
 _SCALED = re.compile(
     r"^\s*(?P<num>[~∼≈]?\s*\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(?:[x×]\s*10\^?(?P<exp>[-+]?\d+))?"
-    r"\s*(?P<mag>[kKmMbBgGtT]|[Mm]n|[Bb]n|thousand|millions?|billions?|trillion)?\b",
+    r"\s*(?P<mag>(?i:thousand|millions?|billions?|trillions?)|[kKmMbBgGtT]|[Mm]n|[Bb]n)?\b",
 )
 
 

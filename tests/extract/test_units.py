@@ -37,6 +37,7 @@ def test_parse_number(text, expected):
         ("25.6M", 2.56e7), ("1.3 billion", 1.3e9), ("3.8 x 10^9", 3.8e9), ("88", 88.0),
         ("175B", 1.75e11), ("1.75e11", 1.75e11), ("175 billion", 1.75e11), ("2.5K", 2500.0),
         ("60 million", 6e7), ("340Mn", 3.4e8), ("4.1G", 4.1e9), ("abc", None),
+        ("1 Trillion", 1e12), ("1.3 Billion", 1.3e9), ("3 trillions", 3e12), ("25 Million", 2.5e7),
     ],
 )  # fmt: skip
 def test_parse_scaled(text, expected):
