@@ -18,7 +18,7 @@ from extract import context, sections
 from extract.benchmarks import benchmark_mentions
 from extract.sections import Ranges
 from extract.text_results import result_from_span
-from extract.training import MIN_CONFIDENCE
+from extract.training import MIN_CONFIDENCE, has_time
 from extract.hardware import chips_from_count, resolve_hardware
 from extract.nlp import SPANS_KEY, build_nlp
 from extract.units import (
@@ -180,7 +180,7 @@ def read_duration(span: Span) -> dict | None:
         if len(tokens) > 1:
             hours += float(re.sub(r"[a-z]+$", "", tokens[1].text)) / 60
         return {"duration_hours": hours, "duration_raw": span.text}
-    numbers = [_word_number(t.text) for t in tokens if t.like_num or t.lower_ in WORD_NUMBERS]
+    numbers = [parse_number(t.text) for t in tokens if t.like_num or t.lower_ in WORD_NUMBERS]
     numbers = [n for n in numbers if n is not None]
     if not numbers and tokens and tokens[0].text[:1] in "~∼≈":
         numbers = [parse_number(tokens[0].text) or 0.0]
@@ -205,10 +205,6 @@ def read_duration(span: Span) -> dict | None:
 context_words = {"~", "∼", "≈", "about", "around", "approximately", "roughly", "nearly",
                  "almost", "over", "under", "only", "just", "between", "-", "–", "—", "to",
                  "or", "and"}  # fmt: skip
-
-
-def _word_number(text: str) -> float | None:
-    return parse_number(text)
 
 
 def _per_unit_follows(span: Span) -> bool:
@@ -448,13 +444,9 @@ def _near(prev: TrainingCandidate, run: TrainingCandidate) -> bool:
     return prev.evidence.page == run.evidence.page and 0 <= gap < _MERGE_WINDOW
 
 
-def _has_time(run: TrainingCandidate) -> bool:
-    return run.duration_hours is not None or run.device_hours is not None
-
-
 def _absorb_time(prev: TrainingCandidate, run: TrainingCandidate) -> bool:
     """'We use 4 V100s. Training takes 3 days.': the duration joins the hardware run."""
-    if not (prev.hardware and not _has_time(prev) and run.hardware is None and _has_time(run)):
+    if not (prev.hardware and not has_time(prev) and run.hardware is None and has_time(run)):
         return False
     if run.status != q.CANDIDATE or prev.reject_reason not in _WEAK_DOUBTS or not _near(prev, run):
         return False

@@ -53,12 +53,12 @@ def consolidate_runs(runs: list[TrainingCandidate], min_confidence: float = MIN_
             _reject(run, "low_confidence")
         elif _key(run) in seen:
             _reject(run, "duplicate")
-        elif run.hardware in counted and run.hardware_count is None and not _has_time(run):
+        elif run.hardware in counted and run.hardware_count is None and not has_time(run):
             _reject(run, "subsumed_by_counted_mention")
         else:
             seen.add(_key(run))
     return runs
 
 
-def _has_time(run: TrainingCandidate) -> bool:
+def has_time(run: TrainingCandidate) -> bool:
     return run.duration_hours is not None or run.device_hours is not None
