@@ -251,8 +251,22 @@ def test_results_accuracy_error_and_tolerance():
     assert match_result(top5, {"benchmark": "imagenet", "metric": "top5_error", "value": 4.7})
     other = {"benchmark": "other:cifar-10", "metric": "error", "value": 3.47}
     assert match_result(other, {"benchmark": "other:cifar-10", "metric": "error", "value": 3.47})
+    assert match_result(other, {"benchmark": "other:cifar-10", "metric": "accuracy", "value": 96.53})
+    assert not match_result(other, {"benchmark": "other:cifar-10", "metric": "accuracy", "value": 3.47})
+    assert not match_result(other, {"benchmark": "other:cifar-100", "metric": "error", "value": 3.47})
+
+
+def test_results_other_benchmarks_compare_names_on_letters_and_digits():
+    gold = {"benchmark": "other:wikitext-103", "metric": "perplexity", "value": 18.3}
+    assert match_result(gold, {"benchmark": "other:WikiText103", "metric": "perplexity", "value": 18.3})
+    assert match_result(gold, {"benchmark": "other:wikitext103", "metric": "ppl", "value": 18.31})
+    assert not match_result(gold, {"benchmark": "other:wikitext-2", "metric": "perplexity", "value": 18.3})
+    bpc = {"benchmark": "other:enwik8", "metric": "bits_per_char", "value": 0.99}
+    assert match_result(bpc, {"benchmark": "other:enwik8", "metric": "bpc", "value": 0.99})
+    # DESIGN's own slugs are never loosened: "squad11" is not "squad1.1".
     assert not match_result(
-        other, {"benchmark": "other:cifar-10", "metric": "accuracy", "value": 96.53}
+        {"benchmark": "squad1.1", "metric": "f1", "value": 90.0},
+        {"benchmark": "squad11", "metric": "f1", "value": 90.0},
     )
 
 
