@@ -54,7 +54,10 @@ class _Sentence:
 
 
 def _evidence(page: Page, sent: Span, rule_id: str) -> Evidence:
-    start, end = sent.start_char, sent.end_char
+    # Blanked neighbours (quiet sentences, tables) become leading/trailing spaces of a spaCy
+    # sentence: the evidence span covers the words only, never the text blanked out.
+    start = sent.start_char + len(sent.text) - len(sent.text.lstrip())
+    end = max(start, sent.end_char - (len(sent.text) - len(sent.text.rstrip())))
     snippet = re.sub(r"\s+", " ", sent.text).strip()
     if len(snippet) > SNIPPET_CHARS:
         snippet = snippet[: SNIPPET_CHARS - 1] + "…"
