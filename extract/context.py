@@ -76,6 +76,8 @@ NEGATED = re.compile(r"\b(cannot|can't|can not|unable to|not possible)\b", re.I)
 # A budget given to each candidate of a search ("a fixed training budget of 24 TPUv2 hours"), or a
 # range of budgets, is not the time a run took.
 BUDGET = re.compile(r"\bbudgets?\b", re.I)
+# A figure caption (with the plot's axis numbers read before it) describes a plotted sweep.
+CAPTION = re.compile(r"\b(?:Figure|Fig\.)\s*\d+\s*[:.]")
 
 
 MEASURING = re.compile(
@@ -160,8 +162,8 @@ COUNTERFACTUAL_PENALTY = 0.35  # more than any cue adds: no counterfactual run c
 
 def confidence(base: float, sentence: str, at: int | None = None) -> float:
     """Rule base confidence adjusted by the sentence: training cue and 'we/our' up; citations
-    (in the clause at ``at``) and talk of others' work down; counterfactuals, negations and
-    search budgets further down (a stated time that no run took)."""
+    (in the clause at ``at``) and talk of others' work down; counterfactuals, negations,
+    search budgets and figure captions further down (a stated time that no run took)."""
     score = base
     own = bool(OWN_WORK.search(sentence))
     if has_training_cue(sentence):
@@ -176,7 +178,7 @@ def confidence(base: float, sentence: str, at: int | None = None) -> float:
         score -= COUNTERFACTUAL_PENALTY
     elif TENTATIVE.search(sentence):
         score -= 0.1
-    if BUDGET.search(sentence):
+    if BUDGET.search(sentence) or CAPTION.search(sentence):
         score -= 0.2
     return round(min(max(score, 0.05), 0.99), 3)
 

@@ -325,9 +325,17 @@ def _hardware_doubt(hw: dict, text: str) -> str | None:
 
 
 def _per_step_near(span: Span) -> bool:
-    """'each epoch takes half a day': a duration right after a per-step phrase is a rate."""
-    window = span.doc.text[max(0, span.start_char - 45) : span.start_char]
-    return bool(_PER_STEP.search(window))
+    """'each epoch takes half a day': a duration right after a per-step phrase is a rate
+    ('1.7s per mini-batch and 10 days total' goes on to the total)."""
+    doc = span.doc
+    window = doc.text[max(0, span.start_char - 45) : span.start_char]
+    steps = list(_PER_STEP.finditer(window))
+    if not steps:
+        return False
+    return not _TOTAL.search(window[steps[-1].end() :] + doc.text[span.end_char : span.end_char + 12])
+
+
+_TOTAL = re.compile(r"\b(?:and|total|overall|in all)\b", re.I)
 
 
 def _training_from_sentence(sent: _Sentence, year: int | None) -> list[TrainingCandidate]:
@@ -374,9 +382,9 @@ _CPU_ONLY = re.compile(r"\b(?:single|one|\d+)\s+(?:CPU\s+)?cores?\b|\bCPUs?\b", 
 def _describes_training(text: str, device_time: bool = False) -> bool:
     """A time with no hardware needs a training word and machine-learning context: "it takes
     him 5 hours" (a word problem) has "takes" but no model, run or experiment. Device-time
-    ("10 TPU-days") needs a training word or the paper's own voice ("we used ...")."""
+    ("10 TPU-days") needs a strong training word ("train", not "takes") or the paper's own voice ("we used ...")."""
     if device_time:
-        return context.has_training_cue(text) or bool(context.OWN_WORK.search(text))
+        return bool(context.STRONG_TRAINING.search(text) or context.OWN_WORK.search(text))
     if not context.has_training_cue(text):
         return False
     return bool(context.STRONG_TRAINING.search(text) or _ML_CONTEXT.search(text))
