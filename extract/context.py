@@ -14,7 +14,7 @@ INFERENCE = re.compile(
     re.IGNORECASE,
 )
 TRAINING = re.compile(
-    r"\b(train\w*|pre-?train\w*|fine-?tun\w*|took|takes?|taking|converge\w*|learn(?:ed|ing)?"
+    r"\b(train(?!val)\w*|pre-?train\w*|fine-?tun\w*|took|takes?|taking|converge\w*|learn(?:ed|ing)?"
     r"|optimi[sz]\w*|epochs?|iterations|steps|paralleli[sz]\w*)\b",
     re.IGNORECASE,
 )
@@ -62,7 +62,7 @@ def stage_of(sentence: str) -> str:
 
 # Words only a training setup uses: an optimizer or a batch makes "per mini-batch" a training rate.
 STRONG_TRAINING = re.compile(
-    r"\b(train\w*|pre-?train\w*|fine-?tun\w*|converge\w*|SGD|optimizer|batch size|mini-?batch)\b",
+    r"\b(train(?!val)\w*|pre-?train\w*|fine-?tun\w*|converge\w*|SGD|optimizer|batch size|mini-?batch)\b",
     re.I,
 )
 # Counterfactual or assumed: "would take 140 days", "we assume training required 34 days".

@@ -324,6 +324,11 @@ def _hardware_doubt(hw: dict, text: str) -> str | None:
     return None
 
 
+def _inside(span: Span, outer: Span) -> bool:
+    """'10,249 days of TPUv3 usage': the hardware names the device-time, not a run's hardware."""
+    return outer.start <= span.start and span.end <= outer.end
+
+
 def _per_step_near(span: Span) -> bool:
     """'each epoch takes half a day': a duration right after a per-step phrase is a rate
     ('1.7s per mini-batch and 10 days total' goes on to the total)."""
@@ -340,9 +345,10 @@ _TOTAL = re.compile(r"\b(?:and|total|overall|in all)\b", re.I)
 
 def _training_from_sentence(sent: _Sentence, year: int | None) -> list[TrainingCandidate]:
     text = sent.span.text
-    hw_spans = [s for s in sent.spans.get(q.HARDWARE, []) if not _is_device_time(s)]
     dur_spans = [s for s in sent.spans.get(q.DURATION, [])
                  if not _per_unit_follows(s) and not _is_reference(s)]  # fmt: skip
+    hw_spans = [s for s in sent.spans.get(q.HARDWARE, [])
+                if not _is_device_time(s) and not any(_inside(s, d) for d in dur_spans)]  # fmt: skip
     if not hw_spans and not dur_spans:
         return []
     hardware = [h | _located(sent, s) | {"timed": bool(dur_spans)}
@@ -564,6 +570,8 @@ def _absorb_time(prev: TrainingCandidate, run: TrainingCandidate) -> bool:
     """'We use 4 V100s. Training takes 3 days.': the duration joins the hardware run."""
     if not (prev.hardware and not has_time(prev) and run.hardware is None and has_time(run)):
         return False
+    if prev.confidence < MIN_CONFIDENCE:
+        return False  # a weak mention (a caption's axis labels) does not borrow a time's confidence
     if run.status != q.CANDIDATE or prev.reject_reason not in _WEAK_DOUBTS or not _near(prev, run):
         return False
     for name in _TIME_FIELDS:
