@@ -7,15 +7,15 @@ import re
 INFERENCE = re.compile(
     r"\b(inference|latency|throughput|test[- ]time|at test|testing time|per image|images?/s"
     r"|im/s|fps|frames per second|decoding|real[- ]time|benchmark(?:ed)?|evaluation time"
-    r"|speed[- ]?up|wall[- ]clock time per|per (?:iteration|step|batch|mini-?batch|epoch|sample)"
-    r"|per-token|evaluat\w*|process(?:es|ing)? (?:one|an|each|a single) image|forwards? pass"
+    r"|speed[- ]?up|wall[- ]clock time per|per-token|evaluat\w*"
+    r"|process(?:es|ing)? (?:one|an|each|a single) image|forwards? pass"
     r"|\d\s?ms|milliseconds?|memory (?:is |was )?measured|\d\s?fps|frame rate|timing"
     r"|/\s?image|img/s(?:ec)?)\b",
     re.IGNORECASE,
 )
 TRAINING = re.compile(
-    r"\b(train\w*|pre-?train\w*|fine-?tun\w*|took|takes?|taking|converge\w*|learn(?:ed|ing)?"
-    r"|optimi[sz]\w*|epochs?|iterations|steps)\b",
+    r"\b(train(?!val)\w*|pre-?train\w*|fine-?tun\w*|took|takes?|taking|converge\w*|learn(?:ed|ing)?"
+    r"|optimi[sz]\w*|epochs?|iterations|steps|paralleli[sz]\w*)\b",
     re.IGNORECASE,
 )
 PRETRAIN = re.compile(r"\bpre-?train\w*", re.IGNORECASE)
@@ -60,15 +60,33 @@ def stage_of(sentence: str) -> str:
     return "train"
 
 
-STRONG_TRAINING = re.compile(r"\b(train\w*|pre-?train\w*|fine-?tun\w*|converge\w*)\b", re.I)
-HYPOTHETICAL = re.compile(r"\b(would|could|can|will|might|may)\b", re.I)
+# Words only a training setup uses: an optimizer or a batch makes "per mini-batch" a training rate.
+STRONG_TRAINING = re.compile(
+    r"\b(train(?!val)\w*|pre-?train\w*|fine-?tun\w*|converge\w*|SGD|optimizer|batch size|mini-?batch)\b",
+    re.I,
+)
+# Counterfactual or assumed: "would take 140 days", "we assume training required 34 days".
+HYPOTHETICAL = re.compile(
+    r"\b(would|might|assum\w+|hypothetical\w*|suppose)\b|^\W*(?:for example,?\s*)?if\b|\bif we\b",
+    re.I,
+)
+# Possible, able or future only: "can be trained in 2 days", "could be trained", "will take".
+TENTATIVE = re.compile(r"\b(can|could|will|may)\b", re.I)
+NEGATED = re.compile(r"\b(cannot|can't|can not|unable to|not possible)\b", re.I)
+# A budget given to each candidate of a search ("a fixed training budget of 24 TPUv2 hours"), or a
+# range of budgets, is not the time a run took.
+BUDGET = re.compile(r"\bbudgets?\b", re.I)
+# A figure caption (with the plot's axis numbers read before it) describes a plotted sweep.
+CAPTION = re.compile(r"\b(?:Figure|Fig\.)\s*\d+\s*[:.]")
 
 
 MEASURING = re.compile(
     r"\b(measur\w*|benchmark\w*|report\w*)\s+(the\s+)?(speed|time|throughput|latency|timing)"
     r"|\btiming\b|\bspeed (on|of)\b|\bfps\b|\d\s?fps\b|\bimages?/s"
     r"|\bsingle (forward|backward)?\s*pass|\bpass(es)? forwards? and backwards?"
-    r"|\bforwards? and backwards? pass",
+    r"|\bforwards? and backwards? pass|\blatenc(?:y|ies)\b|\bmeasured (?:on|with|using)\b"
+    r"|\bspeed-?up of\b"
+    r"|\bachiev\w* (?:a |an )?(?:\w+ )?throughput\b|\bthroughput of\b",
     re.IGNORECASE,
 )
 
@@ -114,27 +132,54 @@ def nearest_model(text: str, position: int) -> str | None:
 
 
 OTHERS_WORK = re.compile(
-    r"\b(previous(ly)?|prior work|state[- ]of[- ]the[- ]art|et al\.?|reported|unrealistic"
+    r"\b(previous(ly)?|prior work|state[- ]of[- ](?:the[- ])?art|et al\.?|reported|unrealistic"
     r"|in contrast|whereas|their|they|its|who)\b",
     re.IGNORECASE,
 )
 
 
-def confidence(base: float, sentence: str) -> float:
+# Where one clause of a sentence ends: "implemented in TensorFlow [1] and trained on 60 GPUs" cites
+# the framework, not the run; "... DeiT-B.As a comparison" is two sentences glued by the PDF.
+_CLAUSE_BREAK = re.compile(r";\s|\s(?:and|while|whilst|whereas|but)\s|\.(?=[A-Z][a-z])")
+
+
+def clause_at(sentence: str, at: int | None) -> str:
+    """The clause of ``sentence`` holding character ``at`` (the whole sentence when None)."""
+    if at is None:
+        return sentence
+    start, end = 0, len(sentence)
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        if match.end() <= at:
+            start = match.end()
+        elif match.start() >= at:
+            end = match.start()
+            break
+    return sentence[start:end]
+
+
+COUNTERFACTUAL_PENALTY = 0.35  # more than any cue adds: no counterfactual run clears the cut
+
+
+def confidence(base: float, sentence: str, at: int | None = None) -> float:
     """Rule base confidence adjusted by the sentence: training cue and 'we/our' up; citations
-    and talk of others' work down."""
+    (in the clause at ``at``) and talk of others' work down; counterfactuals, negations,
+    search budgets and figure captions further down (a stated time that no run took)."""
     score = base
     own = bool(OWN_WORK.search(sentence))
     if has_training_cue(sentence):
         score += 0.1
     if own:
         score += 0.05
-    if CITATION.search(sentence) and not own:
+    if CITATION.search(clause_at(sentence, at)) and not own:
         score -= 0.3
     elif OTHERS_WORK.search(sentence) and not own:
         score -= 0.15
-    if HYPOTHETICAL.search(sentence):
+    if HYPOTHETICAL.search(sentence) or NEGATED.search(sentence):
+        score -= COUNTERFACTUAL_PENALTY
+    elif TENTATIVE.search(sentence):
         score -= 0.1
+    if BUDGET.search(sentence) or CAPTION.search(sentence):
+        score -= 0.2
     return round(min(max(score, 0.05), 0.99), 3)
 
 

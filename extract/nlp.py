@@ -15,6 +15,9 @@ from extract.hardware import alias_regex
 from extract.rules_loader import load_rules
 
 SPANS_KEY = "rules"
+# "... on a single node for the DeiT-B.As a comparison, ...": PDF text glues two sentences; the
+# full stop becomes its own token so the sentencizer splits there.
+_GLUED_SENTENCE_END = r"(?<=[A-Za-z0-9])\.(?=[A-Z][a-z]+\b)"
 
 if not Token.has_extension("hw"):
     Token.set_extension("hw", default=False)
@@ -35,6 +38,8 @@ def hardware_tagger(doc: Doc) -> Doc:
 def build_nlp() -> Language:
     """The rule pipeline (cached per process)."""
     nlp = spacy.blank("en")
+    infixes = [*nlp.Defaults.infixes, _GLUED_SENTENCE_END]
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("paperflops_hardware_tagger")
     ruler = nlp.add_pipe(

@@ -5,10 +5,11 @@ This is what a worker process runs; it touches neither the database nor Prefect.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from extract.benchmarks import benchmark_mentions
-from extract.context import OWN_WORK, is_own_model, own_model_names
+from extract.context import CITATION, OWN_WORK, is_own_model, own_model_names
 from extract.pdf import parse_pdf
 from extract.plausibility import flag_implausible
 from extract.sections import inside, merge, reference_ranges, table_ranges
@@ -92,10 +93,32 @@ def _weigh_results(results: list[ResultCandidate], doc: PaperDoc) -> None:
 
 
 def _weigh_table_runs(runs: list[TrainingCandidate], doc: PaperDoc) -> None:
-    """Training-time columns list baselines too: only the paper's own rows keep confidence."""
+    """Training-time columns list baselines too: only the paper's own rows keep confidence.
+    A row is the paper's own when it cites nothing and is named like the paper's model, or
+    sits bare in a table whose other rows cite theirs (papers cite baselines, not themselves)."""
     own = own_model_names(doc.title, doc.pages[0].text if doc.pages else "")
+    labels = _row_labels(doc.tables)
+    cited_tables = {key for key, label in labels.items() if CITATION.search(label)}
     for run in runs:
-        run.confidence = 0.6 if is_own_model(run.model, own) else 0.4
+        key = _row_key(run.evidence.locator)
+        label = labels.get(key, "") if key else ""
+        if CITATION.search(label):
+            mine = False
+        else:
+            mine = is_own_model(run.model, own) or (key is not None and key[:2] in {k[:2] for k in cited_tables})
+        run.confidence = 0.6 if mine else 0.4
+
+
+def _row_key(locator: str) -> tuple[int, str, int] | None:
+    """(page, table label, row) of a table cell locator 'table/p5-2/r3c6'."""
+    match = re.match(r"table/p(\d+)-(.+)/r(\d+)c\d+$", locator or "")
+    return (int(match.group(1)), match.group(2), int(match.group(3))) if match else None
+
+
+def _row_labels(tables: list[Table]) -> dict[tuple[int, str, int], str]:
+    """The first non-empty cell of every table row (where a row names its model)."""
+    return {(t.page, t.label, r): next((c for c in row if c), "")
+            for t in tables for r, row in enumerate(t.rows)}  # fmt: skip
 
 
 def _span(table: Table) -> tuple[int, int]:

@@ -41,9 +41,16 @@ RULE_BASE_CONFIDENCE = {
     "hardware.named_bare.v1": 0.5,
 }
 GENERIC_PENALTY = 0.1
+CPU_PENALTY = 0.2  # a time measured on CPU cores alone is rarely a deep-learning training run
+_HELPER_KEYS = ("rule", "doubt", "at", "local_doubt", "timed")
 _HARDWARE_FIELDS = ("hardware", "hardware_raw", "hardware_count", "count_unit", "chips")  # "8 GPUs" is weaker evidence of a run than "8 V100 GPUs"
 _UNIT_WORDS = {"core": "core", "chip": "chip", "board": "board", "pod": "pod", "node": "machine",
-               "machine": "machine", "server": "machine", "tpu": "chip", "gpu": "chip"}  # fmt: skip
+               "machine": "machine", "server": "machine", "host": "machine", "tpu": "chip",
+               "gpu": "chip", "device": "device", "accelerator": "device"}  # fmt: skip
+# TensorFlow and JAX expose each TensorCore of a TPU v2/v3 chip as one device ("2048 TPU v3
+# devices" or "accelerators" are 2048 cores); a v4 chip (megacore) and a GPU are one device each.
+_CORE_DEVICES = {"tpu-v2", "tpu-v3"}
+_MACHINE_RULE = "hardware.count_machines.v1"  # "2 nodes": machines of unnamed GPUs
 
 
 @dataclass(slots=True)
@@ -147,11 +154,19 @@ def read_hardware(span: Span, year: int | None) -> dict | None:
     """Slug, count as stated, unit and chips from one hardware span."""
     tokens = list(span)
     rule = span.id_
+    if rule == _MACHINE_RULE:
+        count = _leading_count(tokens[1:])  # after "with", "on", "using", "across"
+        return {"hardware": "gpu-unspecified", "hardware_raw": span.text, "hardware_count": count,
+                "count_unit": "machine", "chips": None} if count else None  # fmt: skip
     hw_text = "".join(t.text_with_ws for t in tokens if t._.hw).strip() or span.text
     match = resolve_hardware(re.sub(r"^\d+[x×]", "", hw_text), year)
     if match is None:
         return None
     count, unit = _leading_count(tokens), _stated_unit(tokens)
+    if match.start > 0:
+        count = None  # "6 h·GTX 1080": the number belongs to what is glued before the name
+    if unit == "device":
+        unit = "core" if match.slug in _CORE_DEVICES else "chip"
     if rule == "hardware.count_gpu_machine.v1":
         unit = "chip"
         before = span.doc[span.start - 1] if span.start else None
@@ -187,9 +202,7 @@ def read_duration(span: Span) -> dict | None:
     numbers = [n for n in numbers if n is not None]
     if not numbers and tokens and tokens[0].text[:1] in "~∼≈":
         numbers = [parse_number(tokens[0].text) or 0.0]
-    unit = tokens[-1].lower_
-    if unit.endswith("-years") or unit == "years":
-        unit = "year"
+    unit = _time_unit(tokens)
     factor = duration_hours(1.0, unit) if unit != "year" else 8760.0
     if not numbers or factor is None:
         return None
@@ -205,16 +218,53 @@ def read_duration(span: Span) -> dict | None:
     return out if mid > 0 else None
 
 
+def _time_unit(tokens: list) -> str:  # type: ignore[type-arg]
+    """The span's time word ("days" in "1145.8 days of TPUv2 compute"), years as "year"."""
+    for token in reversed(tokens):
+        word = token.lower_.rsplit("-", 1)[-1]
+        if word in ("year", "years"):
+            return "year"
+        if duration_hours(1.0, word) is not None and not token.like_num:
+            return word
+    return tokens[-1].lower_
+
+
 context_words = {"~", "∼", "≈", "about", "around", "approximately", "roughly", "nearly",
                  "almost", "over", "under", "only", "just", "between", "-", "–", "—", "to",
                  "or", "and"}  # fmt: skip
 
 
 def _per_unit_follows(span: Span) -> bool:
-    """'0.95s per mini-batch', '3 hours per epoch': a rate, not a training time."""
-    doc = span.doc
-    nxt = doc[span.end : span.end + 2]
-    return any(t.lower_ in ("per", "/", "each", "every") for t in nxt)
+    """'0.95s per mini-batch', '3 hours per epoch', '1 hour each epoch': a rate, not a training
+    time ('3 days each' is per experiment, a run's time)."""
+    nxt = [t.lower_ for t in span.doc[span.end : span.end + 3]]
+    if nxt[:1] in (["per"], ["/"]):
+        return True
+    return len(nxt) >= 2 and nxt[0] in ("each", "every") and nxt[1].rstrip("s") in _STEP_WORDS
+
+
+_STEP_WORDS = {"epoch", "iteration", "step", "batch", "mini-batch", "minibatch", "mini", "update",
+               "image", "sample", "example", "token", "round", "generation"}  # fmt: skip
+
+
+# A number that only compares: "from 84 hours to 9.5", "9.5 vs. 25.5 hours", "faster than 3 days".
+_REFERENCE_BEFORE = re.compile(
+    r"\b(?:vs\.?|versus|than|compared (?:to|with)|relative to|as opposed to|instead of)\s*\(?\s*$"
+    r"|\bfrom\s*$",
+    re.I,
+)
+
+
+def _is_reference(span: Span) -> bool:
+    """A duration that is the other side of a comparison, not the run the sentence reports."""
+    before = span.doc.text[max(0, span.start_char - 30) : span.start_char]
+    match = _REFERENCE_BEFORE.search(before)
+    if match is None:
+        return False
+    if match.group(0).lower().startswith("from"):
+        after = span.doc.text[span.end_char : span.end_char + 12]
+        return bool(re.match(r"\s*(?:to|down to)\b", after))
+    return True
 
 
 def _is_device_time(span: Span) -> bool:
@@ -231,6 +281,26 @@ _PER_STEP = re.compile(r"\b(each|per|one|an|every|single)\s+(epoch|iteration|ste
 _PER_DEVICE = re.compile(r"(/|per|each|every)\s*(gpu|tpu|device|core|chip|worker)\b", re.I)
 
 
+# Words right before a count that make it something other than the run's hardware: part of a
+# larger set ("the remaining 4 GPUs"), an explanation ("K80s, which are essentially two K40s"),
+# a capacity ("the model fits on a single TPUv3 core"), the end of a sweep ("from 64 to 400 GPUs").
+_LOCAL_DOUBTS = (
+    ("subset", re.compile(r"\b(?:remaining|other|rest of(?: the)?|each of the|one of the)\s*$", re.I)),
+    ("explanation", re.compile(r"\b(?:essentially|equivalent to|i\.e\.,?|amounts? to)\s*$", re.I)),
+    ("sweep", re.compile(r"\bfrom\s+\d[\d,]*\s*(?:to|-|–)\s*$", re.I)),
+    ("capacity", re.compile(r"\bfit(?:s|ting)?\b[^.]{0,25}\b(?:on|in|into|within)\s*$", re.I)),
+)
+_GPU_CONTEXT = re.compile(r"\b(?:GPU|TPU|accelerator)", re.I)
+
+
+def _local_doubt(before: str) -> str | None:
+    """Why the words right before a hardware mention make it no run's hardware, else None."""
+    for reason, pattern in _LOCAL_DOUBTS:
+        if pattern.search(before):
+            return reason
+    return None
+
+
 def _hardware_doubt(hw: dict, text: str) -> str | None:
     """Why a hardware mention cannot describe a training run, or None when it can.
 
@@ -241,6 +311,10 @@ def _hardware_doubt(hw: dict, text: str) -> str | None:
     slug, rule = hw["hardware"], hw["rule"]
     if hw["hardware_count"] is None and (slug.endswith("-unspecified") or slug == "cpu"):
         return "generic_uncounted"
+    if hw.get("local_doubt"):
+        return hw["local_doubt"]
+    if rule == _MACHINE_RULE and not (hw.get("timed") or _GPU_CONTEXT.search(text)):
+        return "no_training_context"  # "a graph with 2 nodes"
     if slug == "cpu" and not re.search(r"\btrain\w*\b[^.]{0,60}\bCPUs?\b", text, re.I):
         return "cpu_not_training"
     if rule.startswith("hardware.single_") and not context.has_training_cue(text):
@@ -253,30 +327,76 @@ def _hardware_doubt(hw: dict, text: str) -> str | None:
     return None
 
 
+def _inside(span: Span, outer: Span) -> bool:
+    """'10,249 days of TPUv3 usage': the hardware names the device-time, not a run's hardware."""
+    return outer.start <= span.start and span.end <= outer.end
+
+
 def _per_step_near(span: Span) -> bool:
-    """'each epoch takes half a day': a duration right after a per-step phrase is a rate."""
-    window = span.doc.text[max(0, span.start_char - 45) : span.start_char]
-    return bool(_PER_STEP.search(window))
+    """'each epoch takes half a day': a duration right after a per-step phrase is a rate
+    ('1.7s per mini-batch and 10 days total' goes on to the total)."""
+    doc = span.doc
+    window = doc.text[max(0, span.start_char - 45) : span.start_char]
+    steps = list(_PER_STEP.finditer(window))
+    if not steps:
+        return False
+    return not _TOTAL.search(window[steps[-1].end() :] + doc.text[span.end_char : span.end_char + 12])
+
+
+_TOTAL = re.compile(r"\b(?:and|total|overall|in all)\b", re.I)
 
 
 def _training_from_sentence(sent: _Sentence, year: int | None) -> list[TrainingCandidate]:
     text = sent.span.text
-    hw_spans = [s for s in sent.spans.get(q.HARDWARE, []) if not _is_device_time(s)]
-    dur_spans = [s for s in sent.spans.get(q.DURATION, []) if not _per_unit_follows(s)]
+    dur_spans = [s for s in sent.spans.get(q.DURATION, [])
+                 if not _per_unit_follows(s) and not _is_reference(s)]  # fmt: skip
+    hw_spans = [s for s in sent.spans.get(q.HARDWARE, [])
+                if not _is_device_time(s) and not any(_inside(s, d) for d in dur_spans)]  # fmt: skip
     if not hw_spans and not dur_spans:
         return []
-    hardware = [h | {"rule": s.id_} for s in hw_spans if (h := read_hardware(s, year))]
+    hardware = [h | _located(sent, s) | {"timed": bool(dur_spans)}
+                for s in hw_spans if (h := read_hardware(s, year))]  # fmt: skip
     hardware = [h | {"doubt": _hardware_doubt(h, text)} for h in _merge_generic_and_named(hardware)]
-    hardware = [h for h in hardware if h["doubt"] != "generic_uncounted"]
-    durations = [(d | {"rule": s.id_}, s) for s in dur_spans if (d := read_duration(s))]
+    hardware = [h for h in _drop_machines_beside_chips(hardware) if h["doubt"] != "generic_uncounted"]
+    durations = [(d | _located(sent, s), s) for s in dur_spans if (d := read_duration(s))]
     if not hardware and not durations:
         return []
     rejected = context.is_inference(text)
     durations = [d for d, span in durations if not _per_step_near(span)]
     device_time = all("device_hours" in d for d in durations)
-    if durations and not hardware and not device_time and not context.has_training_cue(text):
+    if durations and not hardware and not _describes_training(text, device_time):
         rejected = True
     return _with_epochs(_pair(sent, hardware, durations, rejected), sent)
+
+
+def _drop_machines_beside_chips(hardware: list[dict]) -> list[dict]:
+    """'8 servers (64 GPUs in total)': the counted chips describe the run, not the servers."""
+    counted = [h for h in hardware if h["rule"] != _MACHINE_RULE and h["hardware_count"]]
+    return [h for h in hardware if h["rule"] != _MACHINE_RULE or not counted]
+
+
+def _located(sent: _Sentence, span: Span) -> dict:
+    """Rule id, offset in the sentence and local doubt of one span (not stored on the run)."""
+    before = span.doc.text[max(0, span.start_char - 40) : span.start_char]
+    return {"rule": span.id_, "at": span.start_char - sent.span.start_char,
+            "local_doubt": _local_doubt(before)}  # fmt: skip
+
+
+_ML_CONTEXT = re.compile(
+    r"\b(?:model|network|net|experiment|run|implementation|system|we|our|GPU|TPU)s?\b", re.I
+)
+_CPU_ONLY = re.compile(r"\b(?:single|one|\d+)\s+(?:CPU\s+)?cores?\b|\bCPUs?\b", re.I)
+
+
+def _describes_training(text: str, device_time: bool = False) -> bool:
+    """A time with no hardware needs a training word and machine-learning context: "it takes
+    him 5 hours" (a word problem) has "takes" but no model, run or experiment. Device-time
+    ("10 TPU-days") needs a strong training word ("train", not "takes") or the paper's own voice ("we used ...")."""
+    if device_time:
+        return bool(context.STRONG_TRAINING.search(text) or context.OWN_WORK.search(text))
+    if not context.has_training_cue(text):
+        return False
+    return bool(context.STRONG_TRAINING.search(text) or _ML_CONTEXT.search(text))
 
 
 def _with_epochs(runs: list[TrainingCandidate], sent: _Sentence) -> list[TrainingCandidate]:
@@ -346,12 +466,14 @@ def _pair(sent: _Sentence, hardware: list[dict], durations: list[dict], rejected
         if not hw and not dur:
             continue
         rule = hw.get("rule") or dur.get("rule")
-        fields = {k: v for k, v in (hw | dur).items() if k not in ("rule", "doubt")}
+        fields = {k: v for k, v in (hw | dur).items() if k not in _HELPER_KEYS}
         base = RULE_BASE_CONFIDENCE.get(hw.get("rule", ""), 0.6) + penalty
         if hw.get("hardware", "").endswith("-unspecified"):
             base -= GENERIC_PENALTY
-        confidence = context.confidence(base, text)
-        time_confidence = context.confidence(0.6 + penalty, text)
+        if dur and not hw and not _GPU_CONTEXT.search(text) and _CPU_ONLY.search(text):
+            base -= CPU_PENALTY  # "training the SVRs takes an hour on a single core"
+        confidence = context.confidence(base, text, hw.get("at", dur.get("at")))
+        time_confidence = context.confidence(0.6 + penalty, text, dur.get("at"))
         if hw and dur and confidence < MIN_CONFIDENCE <= time_confidence and not hw.get("doubt"):
             # the duration stands on its own; the hardware mention is too weak to keep
             fields = {k: v for k, v in fields.items() if k not in _HARDWARE_FIELDS}
@@ -451,6 +573,8 @@ def _absorb_time(prev: TrainingCandidate, run: TrainingCandidate) -> bool:
     """'We use 4 V100s. Training takes 3 days.': the duration joins the hardware run."""
     if not (prev.hardware and not has_time(prev) and run.hardware is None and has_time(run)):
         return False
+    if prev.confidence < MIN_CONFIDENCE:
+        return False  # a weak mention (a caption's axis labels) does not borrow a time's confidence
     if run.status != q.CANDIDATE or prev.reject_reason not in _WEAK_DOUBTS or not _near(prev, run):
         return False
     for name in _TIME_FIELDS:
