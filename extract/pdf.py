@@ -75,22 +75,30 @@ def _line_box(textpage: pdfium.PdfTextPage, lo: int, hi: int, height: float) -> 
     return Box(min(l0, l1), height - max(t0, t1), max(r0, r1), height - min(b0, b1))
 
 
+# pdfium marks a hyphen it found at a printed line end as \x02; inside one of its text lines
+# (lines it merged) a marker between lower-case letters is a word broken across the line
+# ("sin\x02gle"), joined as at a line end.
+_INNER_BREAK = re.compile(r"(?<=[a-z])\x02(?=[a-z])")
+
+
 def fold_text(raw: str) -> str:
     if raw.isascii() and "\x02" not in raw:
         return raw
+    raw = _INNER_BREAK.sub("", raw)
     return "".join(_fold_char(c) for c in raw)
 
 
 def _join_lines(parts: list[tuple[str, Box | None]]) -> tuple[str, list[Line]]:
     """Join line texts with newlines, undoing hyphenation ("effi-\\nciency" -> "efficiency").
 
-    A hyphen before a digit is kept but the line break goes ("ResNet-\\n50" -> "ResNet-50").
+    A hyphen before a digit is kept but the line break goes ("ResNet-\\n50" -> "ResNet-50",
+    "TPUv3-\\n512" -> "TPUv3-512").
     """
     text, lines = "", []
     for raw_line, box in parts:
         line = fold_text(raw_line)
-        broken = text.endswith("-") and len(text) > 1 and text[-2].isalpha()
-        if broken and line[:1].islower():
+        broken = text.endswith("-") and len(text) > 1 and text[-2].isalnum()
+        if broken and line[:1].islower() and text[-2].isalpha():
             text = text[:-1]
             if lines:
                 lines[-1].end = len(text)
