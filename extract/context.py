@@ -75,7 +75,8 @@ TENTATIVE = re.compile(r"\b(can|could|will|may)\b", re.I)
 NEGATED = re.compile(r"\b(cannot|can't|can not|unable to|not possible)\b", re.I)
 # A budget given to each candidate of a search ("a fixed training budget of 24 TPUv2 hours"), or a
 # range of budgets, is not the time a run took.
-BUDGET = re.compile(r"\bbudgets?\b", re.I)
+# "N hours as a proxy for a full day's training" is a stand-in measure, not a run either.
+BUDGET = re.compile(r"\b(budgets?|prox(?:y|ies))\b", re.I)
 # A figure caption (with the plot's axis numbers read before it) describes a plotted sweep.
 CAPTION = re.compile(r"\b(?:Figure|Fig\.)\s*\d+\s*[:.]")
 
@@ -172,8 +173,9 @@ def confidence(base: float, sentence: str, at: int | None = None) -> float:
         score += 0.05
     if CITATION.search(clause_at(sentence, at)) and not own:
         score -= 0.3
-    elif OTHERS_WORK.search(sentence) and not own:
-        score -= 0.15
+    elif not own and (others := {m.group(0).lower() for m in OTHERS_WORK.finditer(sentence)}):
+        # each further cue of others' work ("its models ... unrealistic") is more evidence
+        score -= 0.15 + 0.05 * min(len(others) - 1, 2)
     if HYPOTHETICAL.search(sentence) or NEGATED.search(sentence):
         score -= COUNTERFACTUAL_PENALTY
     elif TENTATIVE.search(sentence):

@@ -40,3 +40,18 @@ def test_measurements_are_inference_even_with_a_training_word() -> None:
 
 def test_trainval_is_no_training_word() -> None:
     assert not context.STRONG_TRAINING.search("the 5k images of the VOC07 trainval set")
+
+
+def test_a_proxy_measure_is_no_run() -> None:
+    plain = context.confidence(0.6, "We train the model for 7 hours.")
+    proxy = context.confidence(0.6, "We use 7 training hours as a proxy for a full day's training.")
+    assert proxy < plain
+
+
+def test_more_cues_of_others_work_weigh_more() -> None:
+    one = context.confidence(0.65, "Its language model was trained on 32 GPUs for a month.")
+    two = context.confidence(
+        0.65, "One of its language models was trained on 32 GPUs for a month, which is unrealistic."
+    )
+    ours = context.confidence(0.65, "Our language model was trained on 32 GPUs for a month.")
+    assert two < one < ours
