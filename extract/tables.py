@@ -99,6 +99,36 @@ def _text(line: Line) -> str:
     return " ".join(w[0] for w in (line.words or []))
 
 
+def _same_band(a: Line, b: Line) -> bool:
+    """Two lines printed on one visual row: their boxes overlap for half the smaller height."""
+    overlap = min(a.box.bottom, b.box.bottom) - max(a.box.top, b.box.top)
+    smaller = min(a.box.bottom - a.box.top, b.box.bottom - b.box.top)
+    return smaller > 0 and overlap >= 0.5 * smaller
+
+
+def _joined(a: Line, b: Line) -> Line:
+    words = sorted([*(a.words or []), *(b.words or [])], key=lambda w: w[1])
+    return Line(min(a.start, b.start), max(a.end, b.end), a.box.union(b.box), words)
+
+
+def merge_fragments(lines: list[Line]) -> list[Line]:
+    """Consecutive lines on one visual row, joined into one line with its words in x order.
+
+    pdfium starts a new line at a sub- or superscript ("AP" "box" "50", "224" "2") and at some
+    font changes, so one printed header or table row can come as several lines; a caption
+    line is never joined (a caption beside a table must still start its line).
+    """
+    out: list[Line] = []
+    for line in lines:
+        prev = out[-1] if out else None
+        if (prev is not None and _same_band(prev, line)
+                and not CAPTION.match(_text(prev)) and not CAPTION.match(_text(line))):  # fmt: skip
+            out[-1] = _joined(prev, line)
+        else:
+            out.append(line)
+    return out
+
+
 def _caption_text(lines: list[Line], i: int) -> tuple[str, int]:
     """The caption paragraph starting at line i, and the index after it."""
     parts, j = [_text(lines[i])], i + 1
@@ -169,26 +199,45 @@ def _phrases(line: Line) -> list[tuple[str, float, float]]:
     return [(t, a, b) for t, a, b in phrases]
 
 
-def _header_for(columns: list[tuple[float, float]], headers: list[Line]) -> list[str]:
-    """Header text over each column.
-
-    The last header line is read word by word: a word goes to the column whose bounds hold
-    its centre. Upper lines are group headers ("SQuAD 1.1" over "EM F1"): each of their
-    phrases goes to every column nearer to it than to any other phrase of that line.
-    """
+def _bounds(columns: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Each column's share of the width: from the midpoint to its left neighbour to the
+    midpoint to its right one (40 points past the outer columns)."""
     bounds = []
     for k, (x0, x1) in enumerate(columns):
         left = (columns[k - 1][1] + x0) / 2 if k else x0 - 40
         right = (x1 + columns[k + 1][0]) / 2 if k + 1 < len(columns) else x1 + 40
         bounds.append((left, right))
+    return bounds
+
+
+def _header_bands(headers: list[Line]) -> list[Line]:
+    """Header lines grouped by visual row, top to bottom (pdfium may split a row anywhere)."""
+    bands: list[Line] = []
+    for line in sorted(headers, key=lambda item: item.box.top):
+        if bands and _same_band(bands[-1], line):
+            bands[-1] = _joined(bands[-1], line)
+        else:
+            bands.append(line)
+    return bands
+
+
+def _header_for(columns: list[tuple[float, float]], headers: list[Line]) -> list[str]:
+    """Header text over each column.
+
+    The lowest header row is read word by word: a word goes to the column whose bounds hold
+    its centre. Upper rows are group headers ("SQuAD 1.1" over "EM F1"): each of their
+    phrases goes to every column nearer to it than to any other phrase of that row.
+    """
+    bounds = _bounds(columns)
     centres = [(x0 + x1) / 2 for x0, x1 in columns]
     texts: list[list[str]] = [[] for _ in columns]
-    for depth, line in enumerate(headers):
-        if depth < len(headers) - 1:
+    bands = _header_bands(headers)
+    for depth, line in enumerate(bands):
+        if depth < len(bands) - 1:
             phrases = [p for p in _phrases(line) if p[2] > bounds[0][0]]
             for k, centre in enumerate(centres):
                 if phrases:
-                    near = min(phrases, key=lambda p: abs((p[1] + p[2]) / 2 - centre))
+                    near = min(phrases, key=lambda p: _distance((p[1], p[2]), centre))
                     texts[k].append(near[0])
             continue
         for text, wx0, wx1 in line.words or []:
@@ -255,7 +304,7 @@ def _build(page: Page, label: str, caption: str, body: list[Line]) -> Table | No
 
 def find_tables(page: Page) -> list[Table]:
     """Tables of one page, from the word positions kept for pages that have a caption."""
-    lines = [line for line in page.lines if line.words]
+    lines = merge_fragments([line for line in page.lines if line.words])
     tables = []
     for i, line in enumerate(lines):
         match = CAPTION.match(_text(line))
