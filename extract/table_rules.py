@@ -30,6 +30,19 @@ _MARKS = re.compile(r"[*†‡§¶⋆∗\u2020\u2021]+")
 _CITATION = re.compile(r"\s*(\[[\d,\s–-]+\]|\([A-Z][^()]*\d{4}[a-z]?\))")
 
 
+_MASK_AP = re.compile(r"\bAP\s*(?:m|mk|(?i:mask|segm?))(?![A-Za-z])|(?i:\bmask\s*AP)")
+_BOX_AP = re.compile(r"(?i:\bbox\s*)?\bAP\s*(?:b|bb|(?i:bbox|box|det))(?![A-Za-z])")
+
+
+def header_metric(header: str) -> tuple[str | None, str | None]:
+    """A column header's kind and metric, reading COCO's qualified APs first: mask AP
+    ("APmask", "APm 50", "mask AP") is no box result, and box AP ("APbbox 50", "APb",
+    "box AP 75") is the plain AP of that threshold."""
+    if _MASK_AP.search(header):
+        return "ignore", None
+    return classify_header(_BOX_AP.sub("AP", header))
+
+
 def clean_cell(text: str) -> str:
     """'76.3±0.1' -> '76.3', '22.0†' -> '22.0', '(+1.2)' suffixes dropped."""
     text = _MARKS.sub("", text).strip()
@@ -239,7 +252,7 @@ def extract_from_table(
     sizes: list[SizeCandidate] = []
     caption_kind, caption_metric = classify_header(table.caption)
     for c in range(1, len(headers)):
-        kind, metric = classify_header(headers[c])
+        kind, metric = header_metric(headers[c])
         if kind is None and caption_kind == "result" and benchmark_mentions(headers[c]):
             kind, metric = caption_kind, caption_metric
         if kind == "result" and metric:

@@ -37,10 +37,26 @@ def is_numeric_cell(text: str) -> bool:
     return bool(NUMERIC_CELL.match(text)) or text in PLACEHOLDER
 
 
-def _merge_pm(words: list[tuple[str, float, float]]) -> list[_Cell]:
-    """Join '76.0 ± 0.1' and '76.0±' '0.1' into one cell."""
-    cells: list[_Cell] = []
+SCRIPT_GAP = 0.8  # points: a word starting closer than this to the previous one is its script
+
+
+def _glue_scripts(words: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
+    """Sub- and superscripts joined to the word they sit on ("AP" "50" -> "AP50", "224" "2"
+    -> "2242"): printed without a space, they are no cell of their own."""
+    out: list[tuple[str, float, float]] = []
     for text, x0, x1 in words:
+        if out and x0 < out[-1][2] + SCRIPT_GAP and x1 > out[-1][1]:
+            prev = out[-1]
+            out[-1] = (prev[0] + text, prev[1], max(prev[2], x1))
+        else:
+            out.append((text, x0, x1))
+    return out
+
+
+def _merge_pm(words: list[tuple[str, float, float]]) -> list[_Cell]:
+    """Join '76.0 ± 0.1' and '76.0±' '0.1' into one cell (scripts glued first)."""
+    cells: list[_Cell] = []
+    for text, x0, x1 in _glue_scripts(words):
         if cells and (text.startswith("±") or cells[-1].text.endswith("±")):
             cells[-1] = _Cell(cells[-1].text + text, cells[-1].x0, x1)
         else:
