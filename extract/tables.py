@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from schema.records import Line, Page, Table
+from schema.records import Box, Line, Page, Table
 
 CAPTION = re.compile(r"^\s*(?:Table|TABLE)\s+([0-9]+|[IVX]+)\s*[.:|]")
 NUMERIC_CELL = re.compile(
@@ -115,11 +115,19 @@ def _text(line: Line) -> str:
     return " ".join(w[0] for w in (line.words or []))
 
 
+MAX_ROW_HEIGHT = 24.0  # points: a taller line box is text wrapped across columns, not one row
+
+
 def _same_band(a: Line, b: Line) -> bool:
-    """Two lines printed on one visual row: their boxes overlap for half the smaller height."""
+    """Two lines printed on one visual row: their boxes overlap for half the smaller height.
+
+    A line whose first and last characters sit far apart vertically (prose continued in the
+    next column) has a box as tall as the page and joins nothing."""
+    heights = (a.box.bottom - a.box.top, b.box.bottom - b.box.top)
+    if max(heights) > MAX_ROW_HEIGHT:
+        return False
     overlap = min(a.box.bottom, b.box.bottom) - max(a.box.top, b.box.top)
-    smaller = min(a.box.bottom - a.box.top, b.box.bottom - b.box.top)
-    return smaller > 0 and overlap >= 0.5 * smaller
+    return min(heights) > 0 and overlap >= 0.5 * min(heights)
 
 
 def _joined(a: Line, b: Line) -> Line:
@@ -284,6 +292,29 @@ def _distance(column: tuple[float, float], x: float) -> float:
     return 0.0 if x0 - 2 <= x <= x1 + 2 else min(abs(x - x0), abs(x - x1))
 
 
+TEXT_HEIGHT = 10.0  # points: the height assumed for the header part of a wrapped line
+
+
+def _within_table(headers: list[Line], rows: list[Line]) -> list[Line]:
+    """Header lines cut to the width of the table's rows.
+
+    Prose of the other page column can share a pdfium line with a header row (its box then
+    spans both columns, or the whole page height when the prose wraps); only the words over
+    the table are header words, and a wrapped line is taken to sit at its top.
+    """
+    left = min(w[1] for line in rows for w in line.words or []) - 6
+    right = max(w[2] for line in rows for w in line.words or []) + 40
+    out = []
+    for line in headers:
+        words = [w for w in line.words or [] if w[1] >= left and w[2] <= right]
+        if not words:
+            continue
+        bottom = line.box.bottom if line.box.bottom - line.box.top <= MAX_ROW_HEIGHT else line.box.top + TEXT_HEIGHT
+        box = Box(min(w[1] for w in words), line.box.top, max(w[2] for w in words), bottom)
+        out.append(Line(line.start, line.end, box, words))
+    return out
+
+
 def _label_header(headers: list[Line], first: float) -> str:
     return " ".join(w[0] for line in headers for w in line.words or [] if w[2] < first - 0.5)
 
@@ -305,6 +336,7 @@ def _build(page: Page, label: str, caption: str, body: list[Line]) -> Table | No
     columns = _columns(rows)
     if not columns:
         return None
+    headers = _within_table(headers, rows)
     header_row = [_label_header(headers, columns[0][0]), *_header_for(columns, headers)]
     table_rows = [header_row]
     for line in rows:
