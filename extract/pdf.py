@@ -26,7 +26,8 @@ _FOLD = {
     "\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u2009": " ", "\u00ad": "",
     "\ufffe": "-", "\x02": "-", "\u2217": "*", "\u2019": "'", "\u201c": '"', "\u201d": '"',
 }  # fmt: skip
-TABLE_CAPTION = re.compile(r"(?m)^\s*Table\s+[0-9IVX]+\b")
+TABLE_CAPTION = re.compile(r"(?m)^\s*(?:Table|TABLE|Figure|FIGURE|Fig\.)\s+[0-9IVX]+\b")  # tables, and
+# figures that are tables of numbers: their pages keep word positions for extract.tables
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -73,10 +73,17 @@ def model_name(row: list[str]) -> str:
     return re.sub(r"\s+", " ", name)
 
 
+def table_name(table: Table) -> str:
+    """'Table 3', or 'Figure 4' for a table printed as a figure (label 'fig4')."""
+    if table.label.startswith("fig"):
+        return f"Figure {table.label[3:]}"
+    return f"Table {table.label}"
+
+
 def _row_evidence(table: Table, r: int, c: int, rule: str) -> Evidence:
     snippet = " | ".join(cell for cell in table.rows[r] if cell)
     header = " | ".join(cell for cell in table.rows[0] if cell)
-    snippet = f"Table {table.label}: {header} || {snippet}"[:300]
+    snippet = f"{table_name(table)}: {header} || {snippet}"[:300]
     return Evidence(
         page=table.page,
         snippet=snippet,

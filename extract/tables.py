@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from schema.records import Box, Line, Page, Table
 
-CAPTION = re.compile(r"^\s*(?:Table|TABLE)\s+([0-9]+|[IVX]+)\s*[.:|]")
+CAPTION = re.compile(
+    r"^\s*(?P<kind>Table|TABLE|Figure|FIGURE|Fig\.)\s+(?P<number>[0-9]+|[IVX]+)\s*(?:[.:|]|$)"
+)
 NUMERIC_CELL = re.compile(
     r"^[~∼≈<>]?[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:%|[KMBGTk]|[kmb]n|[x×]|ms|s|h)?[*†‡§¶⋆∗\u2020\u2021a-d]?"
     r"(?:\(?[+-]\d+(?:\.\d+)?\)?)?$"
@@ -171,24 +173,52 @@ def _rows_of(lines: list[Line], taken: list[int]) -> int:
     return sum(1 for i in taken if _is_row(lines[i]))
 
 
-def _closer(lines: list[Line], cap: int, above: list[int], below: list[int]) -> list[int]:
-    """Of two table-like blocks around a caption, the one with rows that sits nearer to it."""
-    if _rows_of(lines, above) < 2 or _rows_of(lines, below) < 2:
-        return above if _rows_of(lines, above) >= _rows_of(lines, below) else below
-    box = lines[cap].box
-    gap_above = abs(box.top - lines[above[-1]].box.bottom)
-    gap_below = abs(lines[below[0]].box.top - box.bottom)
-    return above if gap_above <= gap_below else below
+@dataclass(slots=True)
+class _Candidate:
+    """A caption and the table-like blocks of lines above and below it."""
+
+    cap: int
+    end: int  # index after the caption paragraph
+    caption: str
+    above: list[int]
+    below: list[int]
 
 
-def _body(lines: list[Line], cap: int) -> tuple[str, list[Line]] | None:
+def _candidate(lines: list[Line], cap: int) -> _Candidate:
     caption, after = _caption_text(lines, cap)
     above = sorted(_collect(lines, range(cap - 1, max(cap - MAX_BODY_LINES, -1), -1)))
     below = _collect(lines, range(after, min(after + MAX_BODY_LINES, len(lines))))
-    best = _closer(lines, cap, above, below)
+    return _Candidate(cap, after, caption, above, below)
+
+
+def _side_votes(lines: list[Line], candidates: list[_Candidate]) -> int:
+    """Where this page puts captions: + for above their tables, - for below, counted over
+    the captions that have a table on one side only."""
+    votes = 0
+    for cand in candidates:
+        up, down = _rows_of(lines, cand.above) >= 2, _rows_of(lines, cand.below) >= 2
+        votes += (down and not up) - (up and not down)
+    return votes
+
+
+def _closer(lines: list[Line], cand: _Candidate, votes: int) -> list[int]:
+    """Of two table-like blocks around a caption, the one on the side where the page's other
+    captions have their tables, else the one with rows that sits nearer to the caption."""
+    above, below = cand.above, cand.below
+    if _rows_of(lines, above) < 2 or _rows_of(lines, below) < 2:
+        return above if _rows_of(lines, above) >= _rows_of(lines, below) else below
+    if votes:
+        return below if votes > 0 else above
+    gap_above = abs(lines[cand.cap].box.top - lines[above[-1]].box.bottom)
+    gap_below = abs(lines[below[0]].box.top - lines[max(cand.cap, cand.end - 1)].box.bottom)
+    return above if gap_above <= gap_below else below
+
+
+def _body(lines: list[Line], cand: _Candidate, votes: int) -> tuple[str, list[Line]] | None:
+    best = _closer(lines, cand, votes)
     if _rows_of(lines, best) < 2:
         return None
-    return caption, [lines[i] for i in best]
+    return cand.caption, [lines[i] for i in best]
 
 
 def _columns(rows: list[Line]) -> list[tuple[float, float]]:
@@ -200,13 +230,12 @@ def _columns(rows: list[Line]) -> list[tuple[float, float]]:
             columns[-1][1] = max(columns[-1][1], x1)
         else:
             columns.append([x0, x1])
-    min_hits = max(1, len(rows) // 4)
-    kept = []
-    for x0, x1 in columns:
-        hits = sum(1 for line in rows if any(c.x0 < x1 and c.x1 > x0 for c in _value_cells(line)))
-        if hits >= min_hits:
-            kept.append((x0, x1))
-    return kept
+    hits = [sum(1 for line in rows if any(c.x0 < x1 and c.x1 > x0 for c in _value_cells(line)))
+            for x0, x1 in columns]  # fmt: skip
+    kept = [(col, n) for col, n in zip(columns, hits, strict=True) if n >= max(1, len(rows) // 4)]
+    while len(kept) > 1 and kept[0][1] < max(2, len(rows) // 3):
+        kept.pop(0)  # a number inside some row labels ("ResNeXt-101 32x48d"), not a column
+    return [col for col, _ in kept]
 
 
 PHRASE_GAP = 4.5  # points: header words closer than this belong to one phrase ("Exact Match")
@@ -350,17 +379,23 @@ def _build(page: Page, label: str, caption: str, body: list[Line]) -> Table | No
                  line_spans=[(line.start, line.end) for line in body])  # fmt: skip
 
 
+def caption_label(match: re.Match) -> str:
+    """'3' for "Table 3.", 'fig4' for "Figure 4:" (some papers caption their tables as figures)."""
+    number = match.group("number")
+    return number if match.group("kind").upper().startswith("TAB") else f"fig{number}"
+
+
 def find_tables(page: Page) -> list[Table]:
     """Tables of one page, from the word positions kept for pages that have a caption."""
     lines = merge_fragments([line for line in page.lines if line.words])
+    captions = [(i, match) for i, line in enumerate(lines) if (match := CAPTION.match(_text(line)))]
+    candidates = [_candidate(lines, i) for i, _ in captions]
+    votes = _side_votes(lines, candidates)
     tables = []
-    for i, line in enumerate(lines):
-        match = CAPTION.match(_text(line))
-        if not match:
-            continue
-        found = _body(lines, i)
+    for (_, match), cand in zip(captions, candidates, strict=True):
+        found = _body(lines, cand, votes)
         if found:
-            table = _build(page, match.group(1), *found)
+            table = _build(page, caption_label(match), *found)
             if table is not None:
                 tables.append(table)
     return tables
