@@ -1,0 +1,198 @@
+"""Word-position tables (extract/tables.py): synthetic pages of word boxes -> Table."""
+
+from __future__ import annotations
+
+from extract.tables import caption_label, CAPTION, find_tables, is_numeric_cell, merge_fragments
+from schema.records import Box, Line, Page
+
+CHAR = 4.5  # points per character of the synthetic font
+SPACE = 2.5  # points between the words of one cell
+
+
+def words_at(*cells: tuple[str, float]) -> list[tuple[str, float, float]]:
+    """Each (text, x0) cell split into words laid out left to right, SPACE apart."""
+    out = []
+    for text, x0 in cells:
+        x = x0
+        for word in text.split():
+            out.append((word, x, x + CHAR * len(word)))
+            x += CHAR * len(word) + SPACE
+    return out
+
+
+def line(top: float, *cells: tuple[str, float], height: float = 8.0) -> Line:
+    words = words_at(*cells)
+    return Line(0, 0, Box(words[0][1], top, max(w[2] for w in words), top + height), words)
+
+
+def raw_line(top: float, words: list[tuple[str, float, float]], height: float = 8.0) -> Line:
+    return Line(0, 0, Box(min(w[1] for w in words), top, max(w[2] for w in words), top + height), words)
+
+
+def page(*lines: Line) -> Page:
+    """A page whose text and line spans follow the given lines in order."""
+    text, out = "", []
+    for item in lines:
+        start = len(text) + (1 if text else 0)
+        text += ("\n" if text else "") + " ".join(w[0] for w in item.words or [])
+        out.append(Line(start, len(text), item.box, item.words))
+    return Page(number=3, width=600, height=800, text=text, lines=out)
+
+
+def caption(top: float, text: str) -> Line:
+    return line(top, (text, 50))
+
+
+def simple_rows(top: float) -> list[Line]:
+    return [
+        line(top, ("Model", 50), ("Top-1 err.", 200), ("Top-5 err.", 260)),
+        line(top + 12, ("ResNet-50", 50), ("23.9", 205), ("7.1", 265)),
+        line(top + 24, ("ResNet-101", 50), ("22.4", 205), ("6.2", 265)),
+        line(top + 36, ("Ours", 50), ("21.0", 205), ("5.5", 265)),
+    ]
+
+
+def test_caption_below_table_gives_header_and_rows() -> None:
+    tables = find_tables(page(*simple_rows(100), caption(152, "Table 2: ImageNet results.")))
+    assert len(tables) == 1
+    table = tables[0]
+    assert table.label == "2"
+    assert table.rows[0] == ["Model", "Top-1 err.", "Top-5 err."]
+    assert table.rows[1:] == [["ResNet-50", "23.9", "7.1"], ["ResNet-101", "22.4", "6.2"], ["Ours", "21.0", "5.5"]]
+
+
+def test_uppercase_caption_alone_on_its_line_above_the_table() -> None:
+    lines = [caption(80, "TABLE 4"), caption(90, "Error rates on ImageNet."), *simple_rows(104)]
+    tables = find_tables(page(*lines))
+    assert [t.label for t in tables] == ["4"]
+    assert tables[0].rows[3] == ["Ours", "21.0", "5.5"]
+
+
+def test_figure_caption_over_a_table_of_numbers_is_read_with_a_figure_label() -> None:
+    tables = find_tables(page(*simple_rows(100), caption(152, "Figure 4: Comparison with the state of the art.")))
+    assert [t.label for t in tables] == ["fig4"]
+
+
+def test_caption_label_and_caption_pattern() -> None:
+    assert caption_label(CAPTION.match("Table 3. Results")) == "3"
+    assert caption_label(CAPTION.match("Fig. 2: Plot")) == "fig2"
+    assert CAPTION.match("TABLE IV") is not None
+    assert CAPTION.match("Table 15 shows that the variant works") is None
+
+
+def test_prose_page_without_caption_has_no_table() -> None:
+    assert find_tables(page(*simple_rows(100))) == []
+
+
+def test_numeric_cells() -> None:
+    for text in ("76.3", "25.6M", "3.8G", "-", "12.5%", "1.2x", "84.5*"):
+        assert is_numeric_cell(text), text
+    for text in ("ResNet", "[14]", "Top-1"):
+        assert not is_numeric_cell(text), text
+
+
+def test_merge_fragments_joins_one_printed_row_split_by_a_subscript() -> None:
+    first = raw_line(100, [("APbox", 200.0, 222.0)])
+    script = raw_line(103, [("50", 214.0, 220.0), ("APbox", 240.0, 262.0)], height=6.0)
+    merged = merge_fragments([first, script])
+    assert len(merged) == 1
+    assert [w[0] for w in merged[0].words] == ["APbox", "50", "APbox"]
+
+
+def test_merge_fragments_keeps_rows_and_captions_apart() -> None:
+    row_a, row_b = line(100, ("A", 50), ("1.0", 200)), line(112, ("B", 50), ("2.0", 200))
+    assert len(merge_fragments([row_a, row_b])) == 2
+    cap = caption(100, "Table 1: side caption")
+    assert len(merge_fragments([cap, line(101, ("C", 300), ("3.0", 400))])) == 2
+
+
+def test_merge_fragments_never_joins_a_line_wrapped_across_columns() -> None:
+    wrapped = Line(0, 0, Box(50, 70, 400, 700), words_at(("prose words", 50), ("AP", 380)))
+    header = raw_line(72, [("AP50", 420.0, 440.0)])
+    assert len(merge_fragments([wrapped, header])) == 2
+
+
+def test_row_label_printed_as_its_own_line_stays_with_its_values() -> None:
+    lines = [
+        line(100, ("Model", 50), ("AP", 205), ("AP50", 255)),
+        raw_line(112, words_at(("BN*", 50)), height=9.0),
+        raw_line(113, words_at(("37.7", 205), ("57.9", 255)), height=7.0),
+        line(125, ("GN", 50), ("38.8", 205), ("59.2", 255)),
+        caption(150, "Table 1: COCO detection."),
+    ]
+    table = find_tables(page(*lines))[0]
+    assert table.rows[1] == ["BN*", "37.7", "57.9"]
+
+
+def test_header_split_into_fragments_is_read_per_column() -> None:
+    lines = [
+        raw_line(100, [("Backbone", 50.0, 86.0), ("APb", 200.0, 213.0), ("APb", 250.0, 263.0)]),
+        raw_line(101, [("50", 260.0, 266.0), ("APb", 300.0, 313.0)], height=7.0),
+        raw_line(102, [("75", 310.0, 316.0)], height=6.0),
+        line(114, ("ResNet-50", 50), ("38.0", 200), ("59.6", 250), ("41.0", 300)),
+        line(126, ("ResNet-101", 50), ("39.5", 200), ("61.4", 250), ("42.9", 300)),
+        caption(150, "Table 5: COCO object detection."),
+    ]
+    table = find_tables(page(*lines))[0]
+    assert table.rows[0] == ["Backbone", "APb", "APb 50", "APb 75"]
+    assert table.rows[2] == ["ResNet-101", "39.5", "61.4", "42.9"]
+
+
+def test_group_header_spans_the_columns_under_it() -> None:
+    lines = [
+        line(88, ("SQuAD 1.1", 205), ("SQuAD 2.0", 285)),
+        line(100, ("Model", 50), ("EM", 200), ("F1", 235), ("EM", 280), ("F1", 315)),
+        line(112, ("BiDAF", 50), ("67.7", 200), ("77.3", 235), ("-", 282), ("-", 317)),
+        line(124, ("Ours", 50), ("72.1", 200), ("81.1", 235), ("66.3", 280), ("69.5", 315)),
+        caption(150, "Table 3: Reading comprehension."),
+    ]
+    header = find_tables(page(*lines))[0].rows[0]
+    assert header[1:] == ["SQuAD 1.1 EM", "SQuAD 1.1 F1", "SQuAD 2.0 EM", "SQuAD 2.0 F1"]
+
+
+def test_header_words_of_prose_beside_the_table_are_dropped() -> None:
+    prose = raw_line(100, [*words_at(("the other column of text", 40)), ("Top-1", 400.0, 422.0)])
+    lines = [
+        prose,
+        line(112, ("ResNet-50", 320), ("76.1", 400)),
+        line(124, ("Ours", 320), ("78.3", 400)),
+        caption(150, "Table 2: Accuracy."),
+    ]
+    table = find_tables(page(*lines))[0]
+    assert table.rows[0] == ["", "Top-1"]
+
+
+def test_number_inside_a_few_row_labels_is_not_a_column() -> None:
+    lines = [
+        line(100, ("Model", 50), ("top-1", 250), ("top-5", 300)),
+        line(112, ("PolyNet", 50), ("18.7", 250), ("4.2", 300)),
+        line(124, ("ResNeXt-101", 50), ("32", 110), ("x", 125), ("48d", 135), ("14.6", 250), ("2.4", 300)),
+        line(136, ("AmoebaNet", 50), ("16.5", 250), ("3.5", 300)),
+        line(148, ("SENet", 50), ("16.9", 250), ("3.6", 300)),
+        caption(170, "Table 9: Larger crops."),
+    ]
+    table = find_tables(page(*lines))[0]
+    assert len(table.rows[0]) == 3
+    assert table.rows[2] == ["ResNeXt-101 32 x 48d", "14.6", "2.4"]
+
+
+def test_captions_of_a_page_vote_on_which_side_their_tables_are() -> None:
+    # Table 1 has rows only above it; Table 2 sits between two blocks, nearer the one below,
+    # but on this page tables come above their captions.
+    first = [
+        line(60, ("Model", 50), ("Acc", 250)),
+        line(72, ("A", 50), ("70.1", 250)),
+        line(84, ("B", 50), ("71.2", 250)),
+        caption(110, "Table 1: First."),
+        line(200, ("Model", 50), ("Acc", 250)),
+        line(212, ("C", 50), ("72.5", 250)),
+        line(224, ("D", 50), ("73.9", 250)),
+        caption(252, "Table 2: Second."),
+        line(270, ("Model", 50), ("Err", 250)),
+        line(282, ("E", 50), ("20.5", 250)),
+        line(294, ("F", 50), ("19.0", 250)),
+        caption(320, "Table 3: Third."),
+    ]
+    tables = {t.label: t for t in find_tables(page(*first))}
+    assert tables["2"].rows[1] == ["C", "72.5"]
+    assert tables["3"].rows[1] == ["E", "20.5"]
