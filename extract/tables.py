@@ -21,6 +21,7 @@ NUMERIC_CELL = re.compile(
     r"^[~∼≈<>]?[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:%|[KMBGTk]|[kmb]n|[x×]|ms|s|h)?[*†‡§¶⋆∗\u2020\u2021a-d]?"
     r"(?:\(?[+-]\d+(?:\.\d+)?\)?)?$"
 )
+UNIT_WORD = re.compile(r"^(?:[KMBGTkmb]|[KMGT]?B|%|ms|s|h|min|x|×)$")  # "25 M", "4.3 G", "8 min"
 _MARK_TAIL = re.compile(r"[*†‡§¶⋆∗\u2020\u2021,;]+$")
 PLACEHOLDER = {"-", "–", "—", "n/a", "N/A", "?", "×", "✗"}
 COLUMN_GAP = 7.0  # points: wider gaps than this separate table columns
@@ -36,7 +37,11 @@ class _Cell:
 
 
 def is_numeric_cell(text: str) -> bool:
-    return bool(NUMERIC_CELL.match(text)) or text in PLACEHOLDER
+    """A value, a placeholder, or a pair of them ("94.8/89.3", "84.4/-": two metrics)."""
+    if bool(NUMERIC_CELL.match(text)) or text in PLACEHOLDER:
+        return True
+    parts = text.split("/")
+    return len(parts) == 2 and all(NUMERIC_CELL.match(p) or p in PLACEHOLDER for p in parts) and parts != ["-", "-"]
 
 
 SCRIPT_GAP = 0.8  # points: a word starting closer than this to the previous one is its script
@@ -233,23 +238,46 @@ def _columns(rows: list[Line]) -> list[tuple[float, float]]:
     hits = [sum(1 for line in rows if any(c.x0 < x1 and c.x1 > x0 for c in _value_cells(line)))
             for x0, x1 in columns]  # fmt: skip
     kept = [(col, n) for col, n in zip(columns, hits, strict=True) if n >= max(1, len(rows) // 4)]
-    while len(kept) > 1 and kept[0][1] < max(2, len(rows) // 3):
-        kept.pop(0)  # a number inside some row labels ("ResNeXt-101 32x48d"), not a column
+    while len(kept) > 1 and (kept[0][1] < max(2, len(rows) // 3) or _in_labels(kept[0][0], rows)):
+        kept.pop(0)  # numbers inside row labels ("ResNeXt-101 32x48d", "+1 NL"), not a column
     return [col for col, _ in kept]
+
+
+def _in_labels(column: list[float], rows: list[Line]) -> bool:
+    """Whether the numbers of a leading column are mostly followed closely by words: they
+    are part of the row labels ("+1 NL", "12 layers"), not values."""
+    x0, x1 = column
+    followed = total = 0
+    for line in rows:
+        cells = _merge_pm(line.words or [])
+        for cell, nxt in zip(cells, [*cells[1:], None], strict=True):
+            if cell.x0 < x1 and cell.x1 > x0 and is_numeric_cell(cell.text):
+                total += 1
+                followed += (nxt is not None and nxt.x0 - cell.x1 < COLUMN_GAP
+                             and not is_numeric_cell(nxt.text) and not UNIT_WORD.match(nxt.text))  # fmt: skip
+    return total > 0 and followed * 2 > total
 
 
 PHRASE_GAP = 4.5  # points: header words closer than this belong to one phrase ("Exact Match")
 
 
-def _phrases(line: Line) -> list[tuple[str, float, float]]:
-    phrases: list[list] = []
-    for text, x0, x1 in line.words or []:
-        if phrases and x0 - phrases[-1][2] < PHRASE_GAP:
-            phrases[-1][0] += " " + text
-            phrases[-1][2] = x1
+Word = tuple[str, float, float]
+
+
+def _phrase_words(line: Line) -> list[list[Word]]:
+    """The words of a line grouped into phrases: runs of words less than PHRASE_GAP apart."""
+    phrases: list[list[Word]] = []
+    for word in line.words or []:
+        if phrases and word[1] - phrases[-1][-1][2] < PHRASE_GAP:
+            phrases[-1].append(word)
         else:
-            phrases.append([text, x0, x1])
-    return [(t, a, b) for t, a, b in phrases]
+            phrases.append([word])
+    return phrases
+
+
+def _phrases(line: Line) -> list[Word]:
+    return [(" ".join(w[0] for w in words), words[0][1], max(w[2] for w in words))
+            for words in _phrase_words(line)]  # fmt: skip
 
 
 def _bounds(columns: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -274,32 +302,66 @@ def _header_bands(headers: list[Line]) -> list[Line]:
     return bands
 
 
+def _column_of(x0: float, x1: float, bounds: list[tuple[float, float]]) -> int | None:
+    centre = (x0 + x1) / 2
+    return next((k for k, (left, right) in enumerate(bounds) if left <= centre < right), None)
+
+
+def _columns_hit(line: Line, bounds: list[tuple[float, float]]) -> int:
+    """How many columns the phrases of a header row stand over ("Exact Match" over two
+    columns counts once)."""
+    return len({_column_of(x0, x1, bounds) for _, x0, x1 in _phrases(line)} - {None})
+
+
+def _is_spanning(line: Line, centres: list[float]) -> bool:
+    """A one-phrase row across several columns ("ImageNet-22K pre-trained models"): a
+    section heading inside the table, not a column header."""
+    phrases = _phrases(line)
+    return len(phrases) == 1 and sum(phrases[0][1] <= c <= phrases[0][2] for c in centres) >= 2
+
+
 def _header_for(columns: list[tuple[float, float]], headers: list[Line]) -> list[str]:
     """Header text over each column.
 
-    The lowest header row is read word by word: a word goes to the column whose bounds hold
-    its centre. Upper rows are group headers ("SQuAD 1.1" over "EM F1"): each of their
-    phrases goes to every column nearer to it than to any other phrase of that row.
+    The header row is the row whose phrases stand over the most columns (the lowest of equals);
+    it and the rows below it are read word by word: a word goes to the column whose bounds
+    hold its centre. Rows above it are group headers ("SQuAD 1.1" over "EM F1"): each of their
+    phrases goes to every column nearer to it than to any other phrase of that row. Section
+    headings spanning the columns are skipped.
     """
     bounds = _bounds(columns)
     centres = [(x0 + x1) / 2 for x0, x1 in columns]
     texts: list[list[str]] = [[] for _ in columns]
     bands = _header_bands(headers)
+    hits = [_columns_hit(line, bounds) for line in bands]
+    main = max(range(len(bands)), key=lambda k: (hits[k], k), default=0)
     for depth, line in enumerate(bands):
-        if depth < len(bands) - 1:
+        if depth < main:
             phrases = [p for p in _phrases(line) if p[2] > bounds[0][0]]
             for k, centre in enumerate(centres):
                 if phrases:
                     near = min(phrases, key=lambda p: _distance((p[1], p[2]), centre))
                     texts[k].append(near[0])
-            continue
-        for text, wx0, wx1 in line.words or []:
-            centre = (wx0 + wx1) / 2
-            for k, (left, right) in enumerate(bounds):
-                if left <= centre < right:
-                    texts[k].append(text)
-                    break
+        elif depth == main or not _is_spanning(line, centres):
+            for text, k in _word_columns(line, columns, bounds):
+                texts[k].append(text)
     return [" ".join(t) for t in texts]
+
+
+def _word_columns(line: Line, columns: list[tuple[float, float]], bounds: list[tuple[float, float]]) -> list[tuple[str, int]]:
+    """(text, column) pairs of a header row read word by word: a word goes to the column
+    whose bounds hold its centre, except that a phrase standing over the numbers of several
+    columns ("SQuAD" over "v1.1" and "v2.0") goes to each of them."""
+    out: list[tuple[str, int]] = []
+    for inside in _phrase_words(line):
+        text, x0, x1 = " ".join(w[0] for w in inside), inside[0][1], max(w[2] for w in inside)
+        homes = [_column_of(w[1], w[2], bounds) for w in inside]
+        spanned = [k for k, (c0, c1) in enumerate(columns) if min(x1, c1) - max(x0, c0) >= 0.25 * (c1 - c0)]
+        if len(spanned) >= 2 and len(set(homes)) < len(spanned):
+            out.extend((text, k) for k in spanned)
+            continue
+        out.extend((w[0], k) for w, k in zip(inside, homes, strict=True) if k is not None)
+    return out
 
 
 def _row_cells(line: Line, columns: list[tuple[float, float]]) -> tuple[str, list[str]]:

@@ -196,3 +196,62 @@ def test_captions_of_a_page_vote_on_which_side_their_tables_are() -> None:
     tables = {t.label: t for t in find_tables(page(*first))}
     assert tables["2"].rows[1] == ["C", "72.5"]
     assert tables["3"].rows[1] == ["E", "20.5"]
+
+
+def test_slash_pairs_are_value_cells() -> None:
+    assert is_numeric_cell("94.8/89.3")
+    assert is_numeric_cell("84.4/-")
+    assert not is_numeric_cell("-/-")
+    assert not is_numeric_cell("v1.1/2.0")
+
+
+def test_section_heading_inside_the_header_is_not_a_column_header() -> None:
+    lines = [
+        line(88, ("model", 50), ("#param.", 150), ("FLOPs", 200), ("top-1 acc.", 250)),
+        line(100, ("ImageNet-1K trained models", 150)),
+        line(112, ("Net-T", 50), ("29M", 152), ("4.5G", 202), ("82.1", 252)),
+        line(124, ("Net-B", 50), ("89M", 152), ("15.4G", 202), ("83.8", 252)),
+        caption(150, "Table 1: Classification accuracy on ImageNet-1K."),
+    ]
+    table = find_tables(page(*lines))[0]
+    assert table.rows[0] == ["model", "#param.", "FLOPs", "top-1 acc."]
+
+
+def test_a_header_word_over_two_columns_goes_to_both() -> None:
+    lines = [
+        line(88, ("Model", 50), ("MNLI", 150), ("SQuAD", 214)),
+        line(100, ("(m/mm)", 146), ("v1.1", 200), ("v2.0", 240)),
+        line(112, ("Base", 50), ("84.4/-", 150), ("88.5", 200), ("76.3", 240)),
+        line(124, ("Large", 50), ("85.6/85.7", 146), ("90.2", 200), ("78.6", 240)),
+        caption(150, "Table 6: Dev-set results."),
+    ]
+    table = find_tables(page(*lines))[0]
+    assert table.rows[0] == ["Model", "MNLI (m/mm)", "SQuAD v1.1", "SQuAD v2.0"]
+    assert table.rows[2] == ["Large", "85.6/85.7", "90.2", "78.6"]
+
+
+def test_numbers_followed_by_words_in_the_label_area_stay_in_the_label() -> None:
+    lines = [
+        line(88, ("model", 50), ("AP", 200), ("AP50", 240)),
+        line(100, ("R50 baseline", 50), ("38.0", 200), ("59.6", 240)),
+        line(112, ("+1 NL", 70), ("39.0", 200), ("61.1", 240)),
+        line(124, ("R101 baseline", 50), ("39.5", 200), ("61.4", 240)),
+        line(136, ("+1 NL", 70), ("40.8", 200), ("63.1", 240)),
+        caption(160, "Table 5: COCO."),
+    ]
+    table = find_tables(page(*lines))[0]
+    assert table.rows[0] == ["model", "AP", "AP50"]
+    assert table.rows[2] == ["+1 NL", "39.0", "61.1"]
+
+
+def test_a_number_with_a_unit_word_is_still_a_column() -> None:
+    lines = [
+        line(88, ("Model", 50), ("# Params", 150), ("Top-1 Err", 220)),
+        line(100, ("ResNet-50", 50), ("25.6 M", 150), ("21.40", 220)),
+        line(112, ("ResNet-101", 50), ("44.6 M", 150), ("20.17", 220)),
+        line(124, ("ResNeXt-101", 50), ("44.1 M", 150), ("19.47", 220)),
+        caption(150, "Table 3: ImageNet."),
+    ]
+    table = find_tables(page(*lines))[0]
+    assert table.rows[0] == ["Model", "# Params", "Top-1 Err"]
+    assert table.rows[3] == ["ResNeXt-101", "44.1 M", "19.47"]
