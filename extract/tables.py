@@ -420,25 +420,67 @@ def _first_data_row(body: list[Line]) -> int:
     return rows[0]
 
 
-def _build(page: Page, label: str, caption: str, body: list[Line]) -> Table | None:
-    body = [line for line in body if any(ch.isalnum() for ch in _text(line))]  # lone marks
-    first_row = _first_data_row(body)
-    headers, rows = body[:first_row], [line for line in body[first_row:] if _is_row(line)]
-    columns = _columns(rows)
-    if not columns:
-        return None
-    headers = _within_table(headers, rows)
+@dataclass(slots=True)
+class _Section:
+    """One part of a table body: its header lines, its rows, and every line it spans."""
+
+    headers: list[Line]
+    rows: list[Line]
+    lines: list[Line]
+
+
+def _sections(body: list[Line], first_row: int, columns: list[tuple[float, float]]) -> list[_Section]:
+    """The body cut where a header line follows rows ("WMT'14 English-German | BLEU" after
+    the English-Romanian rows): a stacked table whose parts each name their own benchmark.
+    Spanning headings and lines without words over the columns cut nothing."""
+    bounds, centres = _bounds(columns), [(x0 + x1) / 2 for x0, x1 in columns]
+    sections = [_Section(body[:first_row], [], body[:first_row])]
+    for line in body[first_row:]:
+        current = sections[-1]
+        if _is_row(line):
+            current.rows.append(line)
+        elif (current.rows and not _value_cells(line) and _columns_hit(line, bounds)
+              and not _is_spanning(line, centres)):  # fmt: skip
+            sections.append(_Section([line], [], []))
+        elif not current.rows:
+            current.headers.append(line)
+        sections[-1].lines.append(line)
+    return [section for section in sections if section.rows]
+
+
+def _table_of(page: Page, label: str, caption: str, section: _Section, columns: list[tuple[float, float]],
+              inherited: list[str] | None) -> Table:  # fmt: skip
+    """The Table of one section; header cells it leaves empty come from the first section."""
+    headers = _within_table(section.headers, section.rows)
     header_row = [_label_header(headers, columns[0][0]), *_header_for(columns, headers)]
+    if inherited:
+        header_row = [own or old for own, old in zip(header_row, inherited, strict=True)]
     table_rows = [header_row]
-    for line in rows:
+    for line in section.rows:
         row_label, cells = _row_cells(line, columns)
         table_rows.append([row_label, *cells])
-    box = body[0].box
-    for line in body[1:]:
+    lines = section.lines
+    box = lines[0].box
+    for line in lines[1:]:
         box = box.union(line.box)
     return Table(page=page.number, label=label, caption=caption, rows=table_rows,
-                 method="words", box=box, char_start=body[0].start, char_end=body[-1].end,
-                 line_spans=[(line.start, line.end) for line in body])  # fmt: skip
+                 method="words", box=box, char_start=lines[0].start, char_end=lines[-1].end,
+                 line_spans=[(line.start, line.end) for line in lines])  # fmt: skip
+
+
+def _build(page: Page, label: str, caption: str, body: list[Line]) -> list[Table]:
+    """The table of a caption's body, or one table per part of a stacked table (labels
+    '2', '2.2', '2.3' ...)."""
+    body = [line for line in body if any(ch.isalnum() for ch in _text(line))]  # lone marks
+    first_row = _first_data_row(body)
+    columns = _columns([line for line in body[first_row:] if _is_row(line)])
+    if not columns:
+        return []
+    tables: list[Table] = []
+    for n, section in enumerate(_sections(body, first_row, columns)):
+        part = label if n == 0 else f"{label}.{n + 1}"
+        tables.append(_table_of(page, part, caption, section, columns, tables[0].rows[0] if tables else None))
+    return tables
 
 
 def caption_label(match: re.Match) -> str:
@@ -457,7 +499,5 @@ def find_tables(page: Page) -> list[Table]:
     for (_, match), cand in zip(captions, candidates, strict=True):
         found = _body(lines, cand, votes)
         if found:
-            table = _build(page, caption_label(match), *found)
-            if table is not None:
-                tables.append(table)
+            tables.extend(_build(page, caption_label(match), *found))
     return tables

@@ -255,3 +255,33 @@ def test_a_number_with_a_unit_word_is_still_a_column() -> None:
     table = find_tables(page(*lines))[0]
     assert table.rows[0] == ["Model", "# Params", "Top-1 Err"]
     assert table.rows[3] == ["ResNeXt-101", "44.1 M", "19.47"]
+
+
+def test_stacked_table_is_cut_where_a_header_follows_rows() -> None:
+    lines = [
+        line(88, ("WMT'14 English-German", 50), ("BLEU", 250)),
+        line(100, ("GNMT", 50), ("24.61", 250)),
+        line(112, ("Ours", 50), ("25.16", 250)),
+        line(130, ("WMT'14 English-French", 50), ("BLEU", 250)),
+        line(142, ("GNMT", 50), ("38.95", 250)),
+        line(154, ("Ours", 50), ("40.51", 250)),
+        caption(180, "Table 1: Accuracy on WMT tasks."),
+    ]
+    tables = find_tables(page(*lines))
+    assert [t.label for t in tables] == ["1", "1.2"]
+    assert tables[1].rows == [["WMT'14 English-French", "BLEU"], ["GNMT", "38.95"], ["Ours", "40.51"]]
+    assert tables[0].rows[0] == ["WMT'14 English-German", "BLEU"]
+
+
+def test_a_heading_between_rows_does_not_cut_the_table() -> None:
+    lines = [
+        line(88, ("model", 50), ("#param.", 150), ("top-1 acc.", 250)),
+        line(100, ("Net-T", 50), ("29M", 152), ("82.1", 252)),
+        line(112, ("Net-B", 50), ("89M", 152), ("83.8", 252)),
+        line(124, ("larger pre-trained models", 140)),
+        line(136, ("Net-L", 50), ("198M", 152), ("86.6", 252)),
+        caption(160, "Table 1: ImageNet-1K."),
+    ]
+    tables = find_tables(page(*lines))
+    assert len(tables) == 1
+    assert tables[0].rows[-1] == ["Net-L", "198M", "86.6"]
