@@ -278,7 +278,7 @@ def test_a_heading_between_rows_does_not_cut_the_table() -> None:
         line(88, ("model", 50), ("#param.", 150), ("top-1 acc.", 250)),
         line(100, ("Net-T", 50), ("29M", 152), ("82.1", 252)),
         line(112, ("Net-B", 50), ("89M", 152), ("83.8", 252)),
-        line(124, ("larger pre-trained models", 140)),
+        line(124, ("models pre-trained on larger data", 120)),
         line(136, ("Net-L", 50), ("198M", 152), ("86.6", 252)),
         caption(160, "Table 1: ImageNet-1K."),
     ]
