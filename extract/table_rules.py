@@ -18,7 +18,7 @@ from extract.benchmarks import (
     resolve_metric,
     scale_from_header,
 )
-from extract.tables import PLACEHOLDER
+from extract.tables import PLACEHOLDER, is_numeric_cell
 from extract.units import parse_number, parse_scaled
 from schema import quantities as q
 from schema.ids import table_locator
@@ -65,7 +65,7 @@ def model_name(row: list[str]) -> str:
     """The row header: label plus leading non-numeric cells, citations removed."""
     parts = [row[0]]
     for cell in row[1:]:
-        if cell and parse_percent(cell) is None and not re.match(r"^[\d.,]+[KMBG]?$", cell):
+        if cell and not cell_values(cell) and not is_numeric_cell(clean_cell(cell)):
             parts.append(cell)
         else:
             break
@@ -136,6 +136,25 @@ def _slash_metrics(header: str, metric: str) -> list[str]:
     return [metric, metric]
 
 
+def _pair_order(metrics: list[str], values: list[float], benchmark: str) -> list[str]:
+    """The metrics of a value pair whose header does not say their order ("94.8/89.3" under
+    "SQuAD1.1 dev"): on a benchmark scored by both exact match and F1, F1 is the larger (an
+    exact match is a perfect F1)."""
+    both = benchmark in q.METRICS["em"] and benchmark in q.METRICS["f1"]
+    if not both or metrics[0] != metrics[1] or metrics[0] not in ("em", "f1"):
+        return metrics
+    return ["f1", "em"] if values[0] >= values[1] else ["em", "f1"]
+
+
+def _named_column(header: str) -> tuple[str | None, str | None]:
+    """A column headed by a benchmark name only ("SQuAD1.1 dev", "COCO test-dev") holds the
+    benchmark's default metric."""
+    named = benchmark_mentions(header)
+    if not named:
+        return None, None
+    return "result", default_metric(named.most_common(1)[0][0])
+
+
 def _results(table: Table, c: int, metric: str, levels: list[Counter]) -> list[ResultCandidate]:
     header = table.rows[0][c]
     metric = resolve_metric(metric, f"{header} {table.caption}", _column_values(table, c))
@@ -152,7 +171,7 @@ def _results(table: Table, c: int, metric: str, levels: list[Counter]) -> list[R
     pair_metrics = _slash_metrics(header, metric)
     for r, row in enumerate(table.rows[1:], 1):
         values = cell_values(row[c]) if c < len(row) else []
-        metrics = pair_metrics if len(values) == 2 else [metric]
+        metrics = _pair_order(pair_metrics, values, benchmark) if len(values) == 2 else [metric]
         for value, cell_metric in zip(values, metrics, strict=False):
             if cell_metric not in q.METRICS or benchmark not in q.METRICS[cell_metric]:
                 continue
@@ -262,6 +281,8 @@ def extract_from_table(
         kind, metric = header_metric(headers[c])
         if kind is None and caption_kind == "result" and benchmark_mentions(headers[c]):
             kind, metric = caption_kind, caption_metric
+        elif kind is None:
+            kind, metric = _named_column(headers[c])
         if kind == "result" and metric:
             results.extend(_results(table, c, metric, levels))
         elif kind in ("params", "flops"):

@@ -21,6 +21,7 @@ NUMERIC_CELL = re.compile(
     r"^[~∼≈<>]?[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:%|[KMBGTk]|[kmb]n|[x×]|ms|s|h)?[*†‡§¶⋆∗\u2020\u2021a-d]?"
     r"(?:\(?[+-]\d+(?:\.\d+)?\)?)?$"
 )
+_ENCLOSED = re.compile(r"^\((\d+\.\d+(?:/\d+(?:\.\d+)?)?|\d+/\d+(?:\.\d+)?)\)$")  # "(88.2)", "(89.0/85.5)"
 UNIT_WORD = re.compile(r"^(?:[KMBGTkmb]|[KMGT]?B|%|ms|s|h|min|x|×)$")  # "25 M", "4.3 G", "8 min"
 _MARK_TAIL = re.compile(r"[*†‡§¶⋆∗\u2020\u2021,;]+$")
 PLACEHOLDER = {"-", "–", "—", "n/a", "N/A", "?", "×", "✗"}
@@ -37,7 +38,11 @@ class _Cell:
 
 
 def is_numeric_cell(text: str) -> bool:
-    """A value, a placeholder, or a pair of them ("94.8/89.3", "84.4/-": two metrics)."""
+    """A value, a placeholder, or a pair of them ("94.8/89.3", "84.4/-": two metrics), also
+    in parentheses ("(89.0/85.5)": a secondary figure; a signed "(+0.5)" is a delta)."""
+    enclosed = _ENCLOSED.match(text)
+    if enclosed:
+        text = enclosed.group(1)
     if bool(NUMERIC_CELL.match(text)) or text in PLACEHOLDER:
         return True
     parts = text.split("/")
@@ -87,7 +92,8 @@ def _is_row(line: Line) -> bool:
     values = _value_cells(line)
     cells = [c.text for c in _merge_pm(words) if _MARK_TAIL.sub("", c.text)]
     last = cells[-1] if cells else ""
-    ends_in_value = is_numeric_cell(_MARK_TAIL.sub("", last).split("±")[0].split("/")[-1])
+    tail = _MARK_TAIL.sub("", last).split("±")[0]
+    ends_in_value = is_numeric_cell(tail) or is_numeric_cell(tail.split("/")[-1])
     return bool(values) and ends_in_value and _max_gap(line) > COLUMN_GAP
 
 

@@ -115,3 +115,16 @@ def test_cell_values_and_model_names() -> None:
 def test_table_name_of_a_figure_label() -> None:
     assert table_name(table(["a", "b"], label="fig4")) == "Figure 4"
     assert table_name(table(["a", "b"], label="3")) == "Table 3"
+
+
+def test_column_named_by_its_benchmark_reads_pairs_with_f1_the_larger() -> None:
+    t = table(["Models", "SQuAD1.1 dev", "SQuAD2.0 dev"], ["XLNet", "94.5/89.0", "88.8/86.1"],
+              caption="State-of-the-art results.")  # fmt: skip
+    results, _, _ = extract_from_table(t, Counter(), Counter())
+    assert {(r.benchmark, r.metric, r.value) for r in results} == {("squad1.1", "f1", 94.5), ("squad1.1", "em", 89.0)}
+    assert {r.model for r in results} == {"XLNet"}
+
+
+def test_column_named_by_no_benchmark_gives_nothing() -> None:
+    t = table(["Models", "RACE test"], ["XLNet", "81.8"], caption="State-of-the-art results.")
+    assert results_of(t) == set()

@@ -285,3 +285,21 @@ def test_a_heading_between_rows_does_not_cut_the_table() -> None:
     tables = find_tables(page(*lines))
     assert len(tables) == 1
     assert tables[0].rows[-1] == ["Net-L", "198M", "86.6"]
+
+
+def test_parenthesised_figures_are_values_but_counts_and_deltas_are_not() -> None:
+    assert is_numeric_cell("(89.0/85.5)")
+    assert is_numeric_cell("(88.2)")
+    assert not is_numeric_cell("(1)")
+    assert not is_numeric_cell("(+0.5)")
+
+
+def test_row_ending_in_a_parenthesised_pair_is_a_row() -> None:
+    lines = [
+        line(88, ("Models", 50), ("SQuAD1.1 dev", 150), ("RACE test", 250)),
+        line(100, ("BERT-large", 50), ("90.9/84.1", 150), ("72.0", 250), ("(76.6/70.1)", 280)),
+        line(112, ("XLNet", 50), ("94.5/89.0", 150), ("81.8", 250), ("(85.5/80.2)", 280)),
+        caption(140, "Table 10: State-of-the-art results."),
+    ]
+    table = find_tables(page(*lines))[0]
+    assert table.rows[2] == ["XLNet", "94.5/89.0", "81.8", "(85.5/80.2)"]
