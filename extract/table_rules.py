@@ -244,22 +244,60 @@ def _cell_hours(cell: str, factor: float | None) -> float | None:
     return value * factor if value and factor else None
 
 
+def _duration_run(table: Table, r: int, c: int, kind: str, hours: float, model: str | None,
+                  label: str) -> TrainingCandidate:  # fmt: skip
+    rule = f"{RULE_PREFIX}.{table.method}.{kind}.v1"
+    run = TrainingCandidate(evidence=_row_evidence(table, r, c, rule), model=model,
+                            confidence=0.55, duration_raw=f"{table.rows[r][c]} ({label})")  # fmt: skip
+    setattr(run, "device_hours" if kind == "device_time" else "duration_hours", hours)
+    return run
+
+
+_COMPACT_TIME = re.compile(r"^\d+(?:\.\d+)?\s*h(?:\s*\d+\s*m(?:in)?)?$")
+
+
+def _time_cells(table: Table, c: int) -> bool:
+    """Most cells of the column are times with units ("15h 7m", "20h"): under a caption about
+    training time, the column is a duration whatever its header (often a dataset)."""
+    cells = [clean_cell(row[c]) for row in table.rows[1:] if c < len(row) and row[c].strip()]
+    timed = [cell for cell in cells if _COMPACT_TIME.match(cell)]
+    return bool(cells) and len(timed) * 2 > len(cells)
+
+
+def _cited(text: str) -> bool:
+    """A row or column of a cited baseline ("ViT-L/16 [14]", "GNMT (Wu et al., 2016)"): its
+    training time is another paper's."""
+    return bool(_CITATION.search(text))
+
+
 def _durations(table: Table, c: int, kind: str) -> list[TrainingCandidate]:
-    """A 'train time (h)' or 'TPUv3-core-days' column: one duration-only run per row."""
+    """A 'train time (h)' or 'TPUv3-core-days' column: one duration-only run per row of the
+    paper's own models (cited rows skipped)."""
     header = table.rows[0][c]
     factor = _hours_factor(header) or (24.0 if "day" in header.lower() else None)
-    rule = f"{RULE_PREFIX}.{table.method}.{kind}.v1"
-    key = "device_hours" if kind == "device_time" else "duration_hours"
     out = []
     for r, row in enumerate(table.rows[1:], 1):
         hours = _cell_hours(row[c], factor) if c < len(row) else None
-        if hours is None or hours <= 0:
+        if hours is None or hours <= 0 or _cited(" ".join(row[:c])):
             continue
-        run = TrainingCandidate(evidence=_row_evidence(table, r, c, rule),
-                                model=model_name(row) or None, confidence=0.55,
-                                duration_raw=f"{row[c]} ({header})")  # fmt: skip
-        setattr(run, key, hours)
-        out.append(run)
+        out.append(_duration_run(table, r, c, kind, hours, model_name(row) or None, header))
+    return out
+
+
+def _duration_rows(table: Table) -> list[TrainingCandidate]:
+    """A 'train time (h)' or 'TPUv3-core-days' row of a table with models as columns."""
+    headers = table.rows[0]
+    out: list[TrainingCandidate] = []
+    for r, row in enumerate(table.rows[1:], 1):
+        kind, _ = header_metric(row[0])
+        if kind not in ("duration", "device_time"):
+            continue
+        factor = _hours_factor(row[0]) or (24.0 if "day" in row[0].lower() else None)
+        for c in range(1, min(len(row), len(headers))):
+            hours = _cell_hours(row[c], factor)
+            if hours is None or hours <= 0 or _cited(headers[c]):
+                continue
+            out.append(_duration_run(table, r, c, kind, hours, headers[c].strip() or None, row[0]))
     return out
 
 
@@ -281,6 +319,8 @@ def extract_from_table(
         kind, metric = header_metric(headers[c])
         if kind is None and caption_kind == "result" and benchmark_mentions(headers[c]):
             kind, metric = caption_kind, caption_metric
+        elif kind is None and caption_kind == "duration" and _time_cells(table, c):
+            kind = "duration"
         elif kind is None:
             kind, metric = _named_column(headers[c])
         if kind == "result" and metric:
@@ -291,6 +331,8 @@ def extract_from_table(
             runs.extend(_durations(table, c, kind))
     if not results:
         results = _transposed(table, levels)
+    if not runs:
+        runs = _duration_rows(table)
     if not sizes:
         sizes = _magnitude_columns(table) + _size_rows(table)
     return results, sizes, runs

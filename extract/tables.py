@@ -18,10 +18,12 @@ CAPTION = re.compile(
     r"^\s*(?P<kind>Table|TABLE|Figure|FIGURE|Fig\.)\s+(?P<number>[0-9]+|[IVX]+)\s*(?:[.:|]|$)"
 )
 NUMERIC_CELL = re.compile(
-    r"^[~∼≈<>]?[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:%|[KMBGTk]|[kmb]n|[x×]|ms|s|h)?[*†‡§¶⋆∗\u2020\u2021a-d]?"
+    r"^[~∼≈<>]?[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:%|[KMBGTk]|[kmb]n|[x×]|ms|s|h|m|min)?[*†‡§¶⋆∗\u2020\u2021a-d]?"
     r"(?:\(?[+-]\d+(?:\.\d+)?\)?)?$"
 )
 _ENCLOSED = re.compile(r"^\((\d+\.\d+(?:/\d+(?:\.\d+)?)?|\d+/\d+(?:\.\d+)?)\)$")  # "(88.2)", "(89.0/85.5)"
+_HOURS, _MINUTES = re.compile(r"^\d+(?:\.\d+)?h$"), re.compile(r"^\d+m(?:in)?$")
+_HOURS_MINUTES = re.compile(r"^\d+(?:\.\d+)?h \d+m(?:in)?$")
 UNIT_WORD = re.compile(r"^(?:[KMBGTkmb]|[KMGT]?B|%|ms|s|h|min|x|×)$")  # "25 M", "4.3 G", "8 min"
 _MARK_TAIL = re.compile(r"[*†‡§¶⋆∗\u2020\u2021,;]+$")
 PLACEHOLDER = {"-", "–", "—", "n/a", "N/A", "?", "×", "✗"}
@@ -43,7 +45,7 @@ def is_numeric_cell(text: str) -> bool:
     enclosed = _ENCLOSED.match(text)
     if enclosed:
         text = enclosed.group(1)
-    if bool(NUMERIC_CELL.match(text)) or text in PLACEHOLDER:
+    if bool(NUMERIC_CELL.match(text)) or text in PLACEHOLDER or _HOURS_MINUTES.match(text):
         return True
     parts = text.split("/")
     return len(parts) == 2 and all(NUMERIC_CELL.match(p) or p in PLACEHOLDER for p in parts) and parts != ["-", "-"]
@@ -66,11 +68,13 @@ def _glue_scripts(words: list[tuple[str, float, float]]) -> list[tuple[str, floa
 
 
 def _merge_pm(words: list[tuple[str, float, float]]) -> list[_Cell]:
-    """Join '76.0 ± 0.1' and '76.0±' '0.1' into one cell (scripts glued first)."""
+    """Join '76.0 ± 0.1', '76.0±' '0.1' and '15h' '7m' into one cell (scripts glued first)."""
     cells: list[_Cell] = []
     for text, x0, x1 in _glue_scripts(words):
         if cells and (text.startswith("±") or cells[-1].text.endswith("±")):
             cells[-1] = _Cell(cells[-1].text + text, cells[-1].x0, x1)
+        elif cells and _HOURS.match(cells[-1].text) and _MINUTES.match(text):
+            cells[-1] = _Cell(f"{cells[-1].text} {text}", cells[-1].x0, x1)  # "15h 7m"
         else:
             cells.append(_Cell(text, x0, x1))
     return cells
@@ -170,8 +174,9 @@ def _caption_text(lines: list[Line], i: int) -> tuple[str, int]:
     """The caption paragraph starting at line i, and the index after it."""
     parts, j = [_text(lines[i])], i + 1
     while j < len(lines) and j < i + MAX_CAPTION_LINES and not _is_row(lines[j]):
-        if _max_gap(lines[j]) > COLUMN_GAP * 2:
-            break
+        ended = parts[-1].endswith(".") and len(parts[-1]) > len(parts[0].split()[0]) + 4
+        if _max_gap(lines[j]) > COLUMN_GAP * (1 if ended else 2):
+            break  # a header row after the caption, not more caption
         parts.append(_text(lines[j]))
         if parts[-1].endswith("."):
             j += 1

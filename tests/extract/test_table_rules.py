@@ -128,3 +128,30 @@ def test_column_named_by_its_benchmark_reads_pairs_with_f1_the_larger() -> None:
 def test_column_named_by_no_benchmark_gives_nothing() -> None:
     t = table(["Models", "RACE test"], ["XLNet", "81.8"], caption="State-of-the-art results.")
     assert results_of(t) == set()
+
+
+def test_cited_rows_give_no_training_time() -> None:
+    t = table(["Model", "TPUv3 core-days"], ["ViT-L/16 [14]", "0.18k"], ["Mixer-L/16", "0.41k"])
+    _, _, runs = extract_from_table(t, Counter(), Counter())
+    assert [(run.model, run.device_hours) for run in runs] == [("Mixer-L/16", 410 * 24)]
+
+
+def test_training_time_row_of_a_table_with_models_as_columns() -> None:
+    t = table(["", "Ours S", "Ours L", "Baseline [7]"], ["train time (h)", "1.2", "9.5", "84"],
+              ["test rate (s/im)", "0.10", "0.32", "47.0"])  # fmt: skip
+    _, _, runs = extract_from_table(t, Counter(), Counter())
+    assert [(run.model, run.duration_hours) for run in runs] == [("Ours S", 1.2), ("Ours L", 9.5)]
+
+
+def test_device_days_row_with_thousands() -> None:
+    t = table(["", "Ours (H/14)", "Ours (L/16)"], ["ImageNet", "88.55", "87.76"], ["TPUv3-core-days", "2.5k", "0.68k"])
+    _, _, runs = extract_from_table(t, Counter(), Counter())
+    assert sorted(run.device_hours for run in runs) == pytest.approx([680 * 24, 2500 * 24])
+
+
+def test_time_cells_under_a_training_time_caption_are_durations() -> None:
+    t = table(["", "CIFAR10+", "SVHN"], ["Ours", "15h 7m", "25h 33m"], caption="Training time comparison on datasets.")
+    _, _, runs = extract_from_table(t, Counter(), Counter())
+    assert sorted(run.duration_hours for run in runs) == pytest.approx([15 + 7 / 60, 25 + 33 / 60])
+    plain = table(["", "CIFAR10+"], ["Ours", "93.1"], caption="Training time comparison on datasets.")
+    assert extract_from_table(plain, Counter(), Counter())[2] == []

@@ -303,3 +303,16 @@ def test_row_ending_in_a_parenthesised_pair_is_a_row() -> None:
     ]
     table = find_tables(page(*lines))[0]
     assert table.rows[2] == ["XLNet", "94.5/89.0", "81.8", "(85.5/80.2)"]
+
+
+def test_hours_and_minutes_are_one_value_cell() -> None:
+    lines = [
+        caption(30, "Table 2. Training time comparison on benchmark datasets."),
+        line(50, ("CIFAR10+", 180), ("SVHN", 280)),
+        line(62, ("Constant Depth", 100), ("20h 42m", 180), ("33h 43m", 280)),
+        line(74, ("Stochastic Depth", 100), ("15h 7m", 180), ("25h 33m", 280)),
+    ]
+    table = find_tables(page(*lines))[0]
+    assert table.caption == "Table 2. Training time comparison on benchmark datasets."
+    assert table.rows == [["", "CIFAR10+", "SVHN"], ["Constant Depth", "20h 42m", "33h 43m"],
+                          ["Stochastic Depth", "15h 7m", "25h 33m"]]  # fmt: skip
