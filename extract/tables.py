@@ -75,9 +75,15 @@ def _merge_pm(words: list[tuple[str, float, float]]) -> list[_Cell]:
             cells[-1] = _Cell(cells[-1].text + text, cells[-1].x0, x1)
         elif cells and _HOURS.match(cells[-1].text) and _MINUTES.match(text):
             cells[-1] = _Cell(f"{cells[-1].text} {text}", cells[-1].x0, x1)  # "15h 7m"
+        elif len(cells) > 1 and cells[-1].text == "/" and _slash_pair(cells[-2].text, text):
+            cells[-2:] = [_Cell(f"{cells[-2].text}/{text}", cells[-2].x0, x1)]  # "22.15 / 20.80"
         else:
             cells.append(_Cell(text, x0, x1))
     return cells
+
+
+def _slash_pair(left: str, right: str) -> bool:
+    return bool(NUMERIC_CELL.match(left)) and bool(NUMERIC_CELL.match(right))
 
 
 def _max_gap(line: Line) -> float:
@@ -98,7 +104,8 @@ def _is_row(line: Line) -> bool:
     last = cells[-1] if cells else ""
     tail = _MARK_TAIL.sub("", last).split("±")[0]
     ends_in_value = is_numeric_cell(tail) or is_numeric_cell(tail.split("/")[-1])
-    return bool(values) and ends_in_value and _max_gap(line) > COLUMN_GAP
+    mostly_values = len(values) >= 2 and len(values) * 3 >= len(cells) * 2
+    return bool(values) and ends_in_value and (_max_gap(line) > COLUMN_GAP or mostly_values)
 
 
 def _is_header(line: Line) -> bool:

@@ -316,3 +316,23 @@ def test_hours_and_minutes_are_one_value_cell() -> None:
     assert table.caption == "Table 2. Training time comparison on benchmark datasets."
     assert table.rows == [["", "CIFAR10+", "SVHN"], ["Constant Depth", "20h 42m", "33h 43m"],
                           ["Stochastic Depth", "15h 7m", "25h 33m"]]  # fmt: skip
+
+
+def test_tight_rows_of_slash_separated_values_are_rows() -> None:
+    lines = [
+        line(88, ("Model", 80), ("top-1", 133), ("top-5", 175)),
+        raw_line(100, [("DenseNet-121", 71.0, 116.0), ("25.02", 121.0, 138.0), ("/", 141.0, 143.0),
+                       ("23.61", 145.0, 162.0), ("7.71", 167.0, 180.0), ("/", 183.0, 185.0), ("6.66", 187.0, 201.0)]),
+        raw_line(112, [("DenseNet-264", 71.0, 116.0), ("22.15", 121.0, 138.0), ("/", 141.0, 143.0),
+                       ("20.80", 145.0, 162.0), ("6.12", 167.0, 180.0), ("/", 183.0, 185.0), ("5.29", 187.0, 201.0)]),
+        caption(140, "Table 3: Error rates, single-crop / 10-crop."),
+    ]  # fmt: skip
+    table = find_tables(page(*lines))[0]
+    assert table.rows[2] == ["DenseNet-264", "22.15/20.80", "6.12/5.29"]
+
+
+def test_prose_line_with_numbers_is_not_a_row() -> None:
+    prose = line(100, ("the error drops from 5.24% to 4.10% and finally to 3.74%", 50))
+    lines = [*simple_rows(40), caption(92, "Table 2: ImageNet."), prose]
+    table = find_tables(page(*lines))[0]
+    assert len(table.rows) == 4
