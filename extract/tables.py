@@ -114,21 +114,21 @@ def _is_header(line: Line) -> bool:
 
 
 def _collect(lines: list[Line], indices: range) -> list[int]:
-    """Consecutive table-like line indices from the start of ``indices`` (one miss tolerated)."""
+    """Consecutive table-like line indices from the start of ``indices``: one other line is
+    tolerated inside a table, two before its first row (notes between a table and its caption)."""
     taken: list[int] = []
     misses = 0
     for i in indices:
         line = lines[i]
         if CAPTION.match(_text(line)) or len(taken) >= MAX_BODY_LINES:
             break
-        if _is_row(line) or (_is_header(line) and taken):
+        row = _is_row(line)
+        if row or _is_header(line):
             taken.append(i)
-            misses = 0
-        elif _is_header(line):
-            taken.append(i)
+            misses = 0 if row else misses
         else:
             misses += 1
-            if misses > 1:
+            if misses > (1 if any(_is_row(lines[k]) for k in taken) else 2):
                 break
     while taken and not _is_row(lines[taken[-1]]) and not _is_header(lines[taken[-1]]):
         taken.pop()

@@ -336,3 +336,13 @@ def test_prose_line_with_numbers_is_not_a_row() -> None:
     lines = [*simple_rows(40), caption(92, "Table 2: ImageNet."), prose]
     table = find_tables(page(*lines))[0]
     assert len(table.rows) == 4
+
+
+def test_notes_between_a_table_and_its_caption_are_skipped() -> None:
+    notes = [
+        line(90, ("We omit ensemble and test-time multi-scale results from other papers here.", 50)),
+        line(100, ("Latency marked with a dagger is taken from the papers and not measured again.", 50)),
+    ]
+    tables = find_tables(page(*simple_rows(40), *notes, caption(120, "Table 2: Detection results.")))
+    assert len(tables) == 1
+    assert tables[0].rows[1] == ["ResNet-50", "23.9", "7.1"]
