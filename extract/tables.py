@@ -108,9 +108,14 @@ def _is_row(line: Line) -> bool:
     return bool(values) and ends_in_value and (_max_gap(line) > COLUMN_GAP or mostly_values)
 
 
+HEADER_GAP = 5.0  # points: a short line with a gap this wide is a header of tight columns
+
+
 def _is_header(line: Line) -> bool:
+    """A line that can head a table: short, or with a column gap ("#P  crop  img/sec  acc(%)")."""
     words = line.words or []
-    return 0 < len(words) <= 20 and (_max_gap(line) > COLUMN_GAP or len(words) <= 3)
+    gap = _max_gap(line)
+    return 0 < len(words) <= 20 and (gap > COLUMN_GAP or len(words) <= 3 or (len(words) <= 8 and gap >= HEADER_GAP))
 
 
 def _collect(lines: list[Line], indices: range) -> list[int]:

@@ -346,3 +346,15 @@ def test_notes_between_a_table_and_its_caption_are_skipped() -> None:
     tables = find_tables(page(*simple_rows(40), *notes, caption(120, "Table 2: Detection results.")))
     assert len(tables) == 1
     assert tables[0].rows[1] == ["ResNet-50", "23.9", "7.1"]
+
+
+def test_header_of_tight_columns_is_kept() -> None:
+    header = raw_line(88, [("#P", 277.0, 287.0), ("crop", 294.0, 307.0), ("img/sec", 310.0, 334.0), ("acc(%)", 337.0, 357.0)])
+    lines = [
+        header,
+        raw_line(100, [("Net-101", 210.0, 240.0), ("48M", 276.0, 289.0), ("256", 295.0, 305.0), ("291.3", 313.0, 331.0), ("83.0", 340.0, 354.0)]),
+        raw_line(112, [("Net-269", 210.0, 240.0), ("111M", 274.0, 291.0), ("416", 295.0, 305.0), ("51.2", 315.0, 329.0), ("84.5", 340.0, 354.0)]),
+        caption(140, "Table 4: Accuracy vs. latency on ImageNet."),
+    ]  # fmt: skip
+    table = find_tables(page(*lines))[0]
+    assert table.rows[0] == ["", "#P", "crop", "img/sec", "acc(%)"]
