@@ -253,6 +253,22 @@ def _duration_run(table: Table, r: int, c: int, kind: str, hours: float, model: 
     return run
 
 
+_METRIC_WORD = re.compile(r"^(?:top-?[15]|acc(?:uracy)?|error|em|f1|bleu|ap|map)$", re.IGNORECASE)
+CAPTION_WINDOW = 6  # words: how near to the caption's metric a column's name must stand
+
+
+def _named_in_caption(header: str, caption: str) -> bool:
+    """A column the caption names right beside its metric ("Linear" and "k-NN" under "top-1
+    accuracy for linear and k-NN evaluations"): the column holds the caption's metric."""
+    tokens = [t.lower() for t in re.findall(r"[A-Za-z0-9][\w-]*", caption)]
+    anchors = [i for i, t in enumerate(tokens) if _METRIC_WORD.match(t)]
+    words = [w.lower() for w in re.findall(r"[A-Za-z][\w-]{2,}", header)]  # "IN" is no "in"
+    if not words or not anchors:
+        return False
+    near = {tokens[j] for i in anchors for j in range(max(0, i - CAPTION_WINDOW), min(len(tokens), i + CAPTION_WINDOW + 1))}
+    return all(w in near for w in words)
+
+
 _COMPACT_TIME = re.compile(r"^\d+(?:\.\d+)?\s*h(?:\s*\d+\s*m(?:in)?)?$")
 
 
@@ -318,6 +334,8 @@ def extract_from_table(
     for c in range(1, len(headers)):
         kind, metric = header_metric(headers[c])
         if kind is None and caption_kind == "result" and benchmark_mentions(headers[c]):
+            kind, metric = caption_kind, caption_metric
+        elif kind is None and caption_kind == "result" and _named_in_caption(headers[c], table.caption):
             kind, metric = caption_kind, caption_metric
         elif kind is None and caption_kind == "duration" and _time_cells(table, c):
             kind = "duration"

@@ -22,6 +22,7 @@ NUMERIC_CELL = re.compile(
     r"(?:\(?[+-]\d+(?:\.\d+)?\)?)?$"
 )
 _ENCLOSED = re.compile(r"^\((\d+\.\d+(?:/\d+(?:\.\d+)?)?|\d+/\d+(?:\.\d+)?)\)$")  # "(88.2)", "(89.0/85.5)"
+_SPREAD = re.compile(r"^\(±\s*(\d+(?:\.\d+)?)\)$")
 _HOURS, _MINUTES = re.compile(r"^\d+(?:\.\d+)?h$"), re.compile(r"^\d+m(?:in)?$")
 _HOURS_MINUTES = re.compile(r"^\d+(?:\.\d+)?h \d+m(?:in)?$")
 UNIT_WORD = re.compile(r"^(?:[KMBGTkmb]|[KMGT]?B|%|ms|s|h|min|x|×)$")  # "25 M", "4.3 G", "8 min"
@@ -68,11 +69,15 @@ def _glue_scripts(words: list[tuple[str, float, float]]) -> list[tuple[str, floa
 
 
 def _merge_pm(words: list[tuple[str, float, float]]) -> list[_Cell]:
-    """Join '76.0 ± 0.1', '76.0±' '0.1' and '15h' '7m' into one cell (scripts glued first)."""
+    """Join '76.0 ± 0.1', '76.0±' '0.1', '93.4 (±0.1)' and '15h' '7m' into one cell (scripts
+    glued first)."""
     cells: list[_Cell] = []
     for text, x0, x1 in _glue_scripts(words):
+        spread = _SPREAD.match(text)
         if cells and (text.startswith("±") or cells[-1].text.endswith("±")):
             cells[-1] = _Cell(cells[-1].text + text, cells[-1].x0, x1)
+        elif cells and spread and NUMERIC_CELL.match(cells[-1].text):
+            cells[-1] = _Cell(f"{cells[-1].text}±{spread.group(1)}", cells[-1].x0, x1)  # "93.43 (±0.06)"
         elif cells and _HOURS.match(cells[-1].text) and _MINUTES.match(text):
             cells[-1] = _Cell(f"{cells[-1].text} {text}", cells[-1].x0, x1)  # "15h 7m"
         elif len(cells) > 1 and cells[-1].text == "/" and _slash_pair(cells[-2].text, text):

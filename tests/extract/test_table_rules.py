@@ -155,3 +155,18 @@ def test_time_cells_under_a_training_time_caption_are_durations() -> None:
     assert sorted(run.duration_hours for run in runs) == pytest.approx([15 + 7 / 60, 25 + 33 / 60])
     plain = table(["", "CIFAR10+"], ["Ours", "93.1"], caption="Training time comparison on datasets.")
     assert extract_from_table(plain, Counter(), Counter())[2] == []
+
+
+def test_columns_named_beside_the_caption_metric_hold_it() -> None:
+    caption = "Linear and k-NN classification on ImageNet. We report top-1 accuracy for linear and k-NN evaluations."
+    t = table(["Method", "Param.", "im/s", "Linear", "k-NN"], ["Ours", "21", "1007", "77.0", "74.5"], caption=caption)
+    assert results_of(t) == {("imagenet", "top1_accuracy", 77.0), ("imagenet", "top1_accuracy", 74.5)}
+
+
+def test_short_or_distant_caption_words_name_no_column() -> None:
+    caption = "Comparison of error rates (%) of ResNet-50 in the ImageNet validation set."
+    t = table(["", "BN", "IN", "GN"], ["val error", "23.6", "28.4", "24.1"], caption=caption)
+    results, _, _ = extract_from_table(t, Counter(), Counter())
+    assert {(r.model, r.value) for r in results} == {("BN", 23.6), ("IN", 28.4), ("GN", 24.1)}
+    far = "Results of FLAN on many tasks and clusters of tasks. All values shown are for accuracy."
+    assert results_of(table(["Task", "FLAN"], ["ANLI", "44.2"], caption=far)) == set()

@@ -358,3 +358,14 @@ def test_header_of_tight_columns_is_kept() -> None:
     ]  # fmt: skip
     table = find_tables(page(*lines))[0]
     assert table.rows[0] == ["", "#P", "crop", "img/sec", "acc(%)"]
+
+
+def test_parenthesised_spread_joins_its_value() -> None:
+    lines = [
+        line(88, ("Model", 50), ("w/o", 180), ("w/", 260)),
+        line(100, ("Flair", 50), ("92.87 (±0.08)", 180), ("93.19 (±0.09)", 260)),
+        line(112, ("Pooled-Flair", 50), ("93.14 (±0.14)", 180), ("93.43 (±0.06)", 260)),
+        caption(140, "Table 3: Test F1 scores on CoNLL03."),
+    ]
+    table = find_tables(page(*lines))[0]
+    assert table.rows[2] == ["Pooled-Flair", "93.14±0.14", "93.43±0.06"]
