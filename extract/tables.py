@@ -22,6 +22,7 @@ NUMERIC_CELL = re.compile(
     r"(?:\(?[+-]\d+(?:\.\d+)?\)?)?$"
 )
 _ENCLOSED = re.compile(r"^\((\d+\.\d+(?:/\d+(?:\.\d+)?)?|\d+/\d+(?:\.\d+)?)\)$")  # "(88.2)", "(89.0/85.5)"
+_NOTE_LETTER = re.compile(r"^[a-h]$")
 _SPREAD = re.compile(r"^\(±\s*(\d+(?:\.\d+)?)\)$")
 _HOURS, _MINUTES = re.compile(r"^\d+(?:\.\d+)?h$"), re.compile(r"^\d+m(?:in)?$")
 _HOURS_MINUTES = re.compile(r"^\d+(?:\.\d+)?h \d+m(?:in)?$")
@@ -70,10 +71,12 @@ def _glue_scripts(words: list[tuple[str, float, float]]) -> list[tuple[str, floa
 
 def _merge_pm(words: list[tuple[str, float, float]]) -> list[_Cell]:
     """Join '76.0 ± 0.1', '76.0±' '0.1', '93.4 (±0.1)' and '15h' '7m' into one cell (scripts
-    glued first)."""
+    glued first); footnote letters right after a value are dropped."""
     cells: list[_Cell] = []
     for text, x0, x1 in _glue_scripts(words):
         spread = _SPREAD.match(text)
+        if cells and _NOTE_LETTER.match(text) and x0 - cells[-1].x1 < 3.0 and NUMERIC_CELL.match(cells[-1].text):
+            continue  # "32.9 a": a footnote letter set after a value
         if cells and (text.startswith("±") or cells[-1].text.endswith("±")):
             cells[-1] = _Cell(cells[-1].text + text, cells[-1].x0, x1)
         elif cells and spread and NUMERIC_CELL.match(cells[-1].text):

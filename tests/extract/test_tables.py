@@ -369,3 +369,16 @@ def test_parenthesised_spread_joins_its_value() -> None:
     ]
     table = find_tables(page(*lines))[0]
     assert table.rows[2] == ["Pooled-Flair", "93.14±0.14", "93.43±0.06"]
+
+
+def test_footnote_letters_after_values_are_dropped() -> None:
+    lines = [
+        line(88, ("Src Tgt", 50), ("Prior", 196), ("PaLM", 234), ("Tuned", 300)),
+        raw_line(100, [("en", 50.0, 59.0), ("fr", 75.0, 81.0), ("32.9", 196.0, 212.0), ("a", 213.0, 216.0),
+                       ("38.5", 234.0, 252.0), ("45.6", 300.0, 316.0), ("c", 317.0, 320.0)]),
+        raw_line(112, [("en", 50.0, 59.0), ("de", 75.0, 84.0), ("25.4", 196.0, 212.0), ("a", 213.0, 216.0),
+                       ("31.8", 234.0, 252.0), ("41.2", 300.0, 316.0), ("d", 317.0, 320.0)]),
+        caption(140, "Table 14: Translation BLEU scores."),
+    ]  # fmt: skip
+    table = find_tables(page(*lines))[0]
+    assert table.rows[1:] == [["en fr", "32.9", "38.5", "45.6"], ["en de", "25.4", "31.8", "41.2"]]
