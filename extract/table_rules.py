@@ -53,12 +53,16 @@ def clean_cell(text: str) -> str:
 
 def parse_percent(text: str) -> float | None:
     """The value of a results cell in percent points ('stride 38.57' -> 38.57: row-label words
-    that spilled into the cell are skipped)."""
+    that spilled into the cell are skipped; '33.8 [9]' and '35.0d' -> 33.8 and 35.0)."""
     if text.strip() in PLACEHOLDER:
         return None
-    tokens = clean_cell(text).split()
-    value = parse_number(clean_cell(tokens[-1])) if tokens else None
+    tokens = _COUNT_TAIL.sub("", clean_cell(text)).split()
+    value = parse_number(_NOTE_TAIL.sub("", clean_cell(tokens[-1]))) if tokens else None
     return value if value is not None and 0 <= value <= 100 else None
+
+
+_COUNT_TAIL = re.compile(r"\s*\[\d+\]$")  # "33.8 [9]": a shot count or citation after the value
+_NOTE_TAIL = re.compile(r"(?<=\d)[a-g]$")  # "35.0d": a footnote letter
 
 
 def model_name(row: list[str]) -> str:

@@ -170,3 +170,9 @@ def test_short_or_distant_caption_words_name_no_column() -> None:
     assert {(r.model, r.value) for r in results} == {("BN", 23.6), ("IN", 28.4), ("GN", 24.1)}
     far = "Results of FLAN on many tasks and clusters of tasks. All values shown are for accuracy."
     assert results_of(table(["Task", "FLAN"], ["ANLI", "44.2"], caption=far)) == set()
+
+
+def test_cells_with_counts_and_footnote_letters() -> None:
+    assert cell_values("33.8 [9]") == [33.8]
+    assert cell_values("35.0d") == [35.0]
+    assert cell_values("[9]") == []
