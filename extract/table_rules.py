@@ -19,10 +19,9 @@ from extract.benchmarks import (
     scale_from_header,
 )
 from extract.tables import PLACEHOLDER, is_numeric_cell
-from extract.units import parse_number, parse_scaled
+from extract.units import HOURS_PER, parse_number, parse_scaled
 from schema import quantities as q
 from schema.ids import table_locator
-from extract.units import HOURS_PER
 from schema.records import Evidence, ResultCandidate, SizeCandidate, Table, TrainingCandidate
 
 RULE_PREFIX = "table"
@@ -99,7 +98,9 @@ def _row_evidence(table: Table, r: int, c: int, rule: str) -> Evidence:
     )
 
 
-def _benchmark_for(metric: str, levels: list[Counter], excluded: set[str] | None = None) -> str | None:
+def _benchmark_for(
+    metric: str, levels: list[Counter], excluded: set[str] | None = None
+) -> str | None:
     allowed = set(q.METRICS.get(metric, ())) - (excluded or set())
     for counts in levels:
         hits = [b for b, _ in counts.most_common() if b in allowed]
@@ -189,7 +190,9 @@ def _results(table: Table, c: int, metric: str, levels: list[Counter]) -> list[R
 
 _SCI_LOST = re.compile(r"^(\d+(?:\.\d+)?)\s*[×x]\s*10\^?([0-9]{1,2})$")
 _MAGNITUDE_CELL = re.compile(r"^[~∼≈]?\d[\d,]*(?:\.\d+)?\s*[KMB]$")
-_NOT_PARAMS = re.compile(r"token|data|step|batch|image|example|sample|word|flop|mac|pixel|sec|time", re.I)
+_NOT_PARAMS = re.compile(
+    r"token|data|step|batch|image|example|sample|word|flop|mac|pixel|sec|time", re.I
+)
 
 
 def _size_value(cell: str, header: str, quantity: str) -> float | None:
@@ -251,8 +254,9 @@ def _cell_hours(cell: str, factor: float | None) -> float | None:
 def _duration_run(table: Table, r: int, c: int, kind: str, hours: float, model: str | None,
                   label: str) -> TrainingCandidate:  # fmt: skip
     rule = f"{RULE_PREFIX}.{table.method}.{kind}.v1"
-    run = TrainingCandidate(evidence=_row_evidence(table, r, c, rule), model=model,
-                            confidence=0.55, duration_raw=f"{table.rows[r][c]} ({label})")  # fmt: skip
+    raw = f"{table.rows[r][c]} ({label})"
+    evidence = _row_evidence(table, r, c, rule)
+    run = TrainingCandidate(evidence=evidence, model=model, confidence=0.55, duration_raw=raw)
     setattr(run, "device_hours" if kind == "device_time" else "duration_hours", hours)
     return run
 
@@ -269,7 +273,11 @@ def _named_in_caption(header: str, caption: str) -> bool:
     words = [w.lower() for w in re.findall(r"[A-Za-z][\w-]{2,}", header)]  # "IN" is no "in"
     if not words or not anchors:
         return False
-    near = {tokens[j] for i in anchors for j in range(max(0, i - CAPTION_WINDOW), min(len(tokens), i + CAPTION_WINDOW + 1))}
+    near = {
+        tokens[j]
+        for i in anchors
+        for j in range(max(0, i - CAPTION_WINDOW), min(len(tokens), i + CAPTION_WINDOW + 1))
+    }
     return all(w in near for w in words)
 
 
@@ -339,7 +347,11 @@ def extract_from_table(
         kind, metric = header_metric(headers[c])
         if kind is None and caption_kind == "result" and benchmark_mentions(headers[c]):
             kind, metric = caption_kind, caption_metric
-        elif kind is None and caption_kind == "result" and _named_in_caption(headers[c], table.caption):
+        elif (
+            kind is None
+            and caption_kind == "result"
+            and _named_in_caption(headers[c], table.caption)
+        ):
             kind, metric = caption_kind, caption_metric
         elif kind is None and caption_kind == "duration" and _time_cells(table, c):
             kind = "duration"
@@ -370,7 +382,12 @@ def _magnitude_columns(table: Table) -> list[SizeCandidate]:
             continue
         for cand in _sizes(table, c, "params"):
             cand.confidence = 0.4
-            cand.evidence = Evidence(**{**_asdict(cand.evidence), "rule_id": f"{RULE_PREFIX}.{table.method}.params_unlabelled.v1"})
+            cand.evidence = Evidence(
+                **{
+                    **_asdict(cand.evidence),
+                    "rule_id": f"{RULE_PREFIX}.{table.method}.params_unlabelled.v1",
+                }
+            )
             out.append(cand)
     return out
 

@@ -1,10 +1,14 @@
 """Tables from word positions: the borderless and rule-only tables most papers use.
 
-A table is found from its caption ("Table 3."): the lines next to it whose words stand in
-columns (wide gaps between words) form its body. Numeric cells are clustered into columns by
-their x extent, each column gets the header words above it, and each row's label is the text
-left of the first value column. The result is a ``schema.records.Table`` whose first row is
-the header: ``[label header, column 1 header, ...]``.
+A table is found from its caption ("Table 3.", "TABLE 3", or "Figure 4:" over a table of
+numbers): the lines next to it whose words stand in columns form its body, on the side where the
+page's other captions have their tables (else the nearer side). pdfium cuts one printed row into
+several lines at sub- and superscripts, so lines on one visual row are joined first. Numeric cells
+are clustered into columns by their x extent, each column gets the header words above it (the
+header row is the one over the most columns; rows above it are group headers), and each row's
+label is the text left of the first value column. A stacked table (a header line after rows)
+becomes one table per part. The result is a ``schema.records.Table`` whose first row is the
+header: ``[label header, column 1 header, ...]``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ NUMERIC_CELL = re.compile(
     r"^[~∼≈<>]?[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:%|[KMBGTk]|[kmb]n|[x×]|ms|s|h|m|min)?[*†‡§¶⋆∗\u2020\u2021a-d]?"
     r"(?:\(?[+-]\d+(?:\.\d+)?\)?)?$"
 )
-_ENCLOSED = re.compile(r"^\((\d+\.\d+(?:/\d+(?:\.\d+)?)?|\d+/\d+(?:\.\d+)?)\)$")  # "(88.2)", "(89.0/85.5)"
+_ENCLOSED = re.compile(
+    r"^\((\d+\.\d+(?:/\d+(?:\.\d+)?)?|\d+/\d+(?:\.\d+)?)\)$"
+)  # "(88.2)", "(89.0/85.5)"
 _NOTE_LETTER = re.compile(r"^[a-h]$")
 _SPREAD = re.compile(r"^\(±\s*(\d+(?:\.\d+)?)\)$")
 _HOURS, _MINUTES = re.compile(r"^\d+(?:\.\d+)?h$"), re.compile(r"^\d+m(?:in)?$")
@@ -50,7 +56,11 @@ def is_numeric_cell(text: str) -> bool:
     if bool(NUMERIC_CELL.match(text)) or text in PLACEHOLDER or _HOURS_MINUTES.match(text):
         return True
     parts = text.split("/")
-    return len(parts) == 2 and all(NUMERIC_CELL.match(p) or p in PLACEHOLDER for p in parts) and parts != ["-", "-"]
+    return (
+        len(parts) == 2
+        and all(NUMERIC_CELL.match(p) or p in PLACEHOLDER for p in parts)
+        and parts != ["-", "-"]
+    )
 
 
 SCRIPT_GAP = 0.8  # points: a word starting closer than this to the previous one is its script
@@ -75,12 +85,19 @@ def _merge_pm(words: list[tuple[str, float, float]]) -> list[_Cell]:
     cells: list[_Cell] = []
     for text, x0, x1 in _glue_scripts(words):
         spread = _SPREAD.match(text)
-        if cells and _NOTE_LETTER.match(text) and x0 - cells[-1].x1 < 3.0 and NUMERIC_CELL.match(cells[-1].text):
+        if (
+            cells
+            and _NOTE_LETTER.match(text)
+            and x0 - cells[-1].x1 < 3.0
+            and NUMERIC_CELL.match(cells[-1].text)
+        ):
             continue  # "32.9 a": a footnote letter set after a value
         if cells and (text.startswith("±") or cells[-1].text.endswith("±")):
             cells[-1] = _Cell(cells[-1].text + text, cells[-1].x0, x1)
         elif cells and spread and NUMERIC_CELL.match(cells[-1].text):
-            cells[-1] = _Cell(f"{cells[-1].text}±{spread.group(1)}", cells[-1].x0, x1)  # "93.43 (±0.06)"
+            cells[-1] = _Cell(
+                f"{cells[-1].text}±{spread.group(1)}", cells[-1].x0, x1
+            )  # "93.43 (±0.06)"
         elif cells and _HOURS.match(cells[-1].text) and _MINUTES.match(text):
             cells[-1] = _Cell(f"{cells[-1].text} {text}", cells[-1].x0, x1)  # "15h 7m"
         elif len(cells) > 1 and cells[-1].text == "/" and _slash_pair(cells[-2].text, text):
@@ -123,7 +140,9 @@ def _is_header(line: Line) -> bool:
     """A line that can head a table: short, or with a column gap ("#P  crop  img/sec  acc(%)")."""
     words = line.words or []
     gap = _max_gap(line)
-    return 0 < len(words) <= 20 and (gap > COLUMN_GAP or len(words) <= 3 or (len(words) <= 8 and gap >= HEADER_GAP))
+    return 0 < len(words) <= 20 and (
+        gap > COLUMN_GAP or len(words) <= 3 or (len(words) <= 8 and gap >= HEADER_GAP)
+    )
 
 
 def _collect(lines: list[Line], indices: range) -> list[int]:
@@ -274,6 +293,13 @@ def _columns(rows: list[Line]) -> list[tuple[float, float]]:
     return [col for col, _ in kept]
 
 
+def _label_word(cell: _Cell, nxt: _Cell | None) -> bool:
+    """Whether a word follows a number closely, as in a row label ("+1 NL"), not a unit."""
+    if nxt is None or nxt.x0 - cell.x1 >= COLUMN_GAP:
+        return False
+    return not is_numeric_cell(nxt.text) and not UNIT_WORD.match(nxt.text)
+
+
 def _in_labels(column: list[float], rows: list[Line]) -> bool:
     """Whether the numbers of a leading column are mostly followed closely by words: they
     are part of the row labels ("+1 NL", "12 layers"), not values."""
@@ -284,8 +310,7 @@ def _in_labels(column: list[float], rows: list[Line]) -> bool:
         for cell, nxt in zip(cells, [*cells[1:], None], strict=True):
             if cell.x0 < x1 and cell.x1 > x0 and is_numeric_cell(cell.text):
                 total += 1
-                followed += (nxt is not None and nxt.x0 - cell.x1 < COLUMN_GAP
-                             and not is_numeric_cell(nxt.text) and not UNIT_WORD.match(nxt.text))  # fmt: skip
+                followed += _label_word(cell, nxt)
     return total > 0 and followed * 2 > total
 
 
@@ -379,7 +404,9 @@ def _header_for(columns: list[tuple[float, float]], headers: list[Line]) -> list
     return [" ".join(t) for t in texts]
 
 
-def _word_columns(line: Line, columns: list[tuple[float, float]], bounds: list[tuple[float, float]]) -> list[tuple[str, int]]:
+def _word_columns(
+    line: Line, columns: list[tuple[float, float]], bounds: list[tuple[float, float]]
+) -> list[tuple[str, int]]:
     """(text, column) pairs of a header row read word by word: a word goes to the column
     whose bounds hold its centre, except that a phrase standing over the numbers of several
     columns ("SQuAD" over "v1.1" and "v2.0") goes to each of them."""
@@ -387,7 +414,9 @@ def _word_columns(line: Line, columns: list[tuple[float, float]], bounds: list[t
     for inside in _phrase_words(line):
         text, x0, x1 = " ".join(w[0] for w in inside), inside[0][1], max(w[2] for w in inside)
         homes = [_column_of(w[1], w[2], bounds) for w in inside]
-        spanned = [k for k, (c0, c1) in enumerate(columns) if min(x1, c1) - max(x0, c0) >= 0.25 * (c1 - c0)]
+        spanned = [
+            k for k, (c0, c1) in enumerate(columns) if min(x1, c1) - max(x0, c0) >= 0.25 * (c1 - c0)
+        ]
         if len(spanned) >= 2 and len(set(homes)) < len(spanned):
             out.extend((text, k) for k in spanned)
             continue
@@ -431,7 +460,11 @@ def _within_table(headers: list[Line], rows: list[Line]) -> list[Line]:
         words = [w for w in line.words or [] if w[1] >= left and w[2] <= right]
         if not words:
             continue
-        bottom = line.box.bottom if line.box.bottom - line.box.top <= MAX_ROW_HEIGHT else line.box.top + TEXT_HEIGHT
+        bottom = (
+            line.box.bottom
+            if line.box.bottom - line.box.top <= MAX_ROW_HEIGHT
+            else line.box.top + TEXT_HEIGHT
+        )
         box = Box(min(w[1] for w in words), line.box.top, max(w[2] for w in words), bottom)
         out.append(Line(line.start, line.end, box, words))
     return out
@@ -460,7 +493,9 @@ class _Section:
     lines: list[Line]
 
 
-def _sections(body: list[Line], first_row: int, columns: list[tuple[float, float]]) -> list[_Section]:
+def _sections(
+    body: list[Line], first_row: int, columns: list[tuple[float, float]]
+) -> list[_Section]:
     """The body cut where a header line follows rows ("WMT'14 English-German | BLEU" after
     the English-Romanian rows): a stacked table whose parts each name their own benchmark.
     Spanning headings and lines without words over the columns cut nothing."""
@@ -479,7 +514,10 @@ def _sections(body: list[Line], first_row: int, columns: list[tuple[float, float
     return [section for section in sections if section.rows]
 
 
-def _table_of(page: Page, label: str, caption: str, section: _Section, columns: list[tuple[float, float]],
+Columns = list[tuple[float, float]]
+
+
+def _table_of(page: Page, label: str, caption: str, section: _Section, columns: Columns,
               inherited: list[str] | None) -> Table:  # fmt: skip
     """The Table of one section; header cells it leaves empty come from the first section."""
     headers = _within_table(section.headers, section.rows)
@@ -510,7 +548,9 @@ def _build(page: Page, label: str, caption: str, body: list[Line]) -> list[Table
     tables: list[Table] = []
     for n, section in enumerate(_sections(body, first_row, columns)):
         part = label if n == 0 else f"{label}.{n + 1}"
-        tables.append(_table_of(page, part, caption, section, columns, tables[0].rows[0] if tables else None))
+        tables.append(
+            _table_of(page, part, caption, section, columns, tables[0].rows[0] if tables else None)
+        )
     return tables
 
 

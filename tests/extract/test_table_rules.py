@@ -6,7 +6,13 @@ from collections import Counter
 
 import pytest
 
-from extract.table_rules import cell_values, extract_from_table, header_metric, model_name, table_name
+from extract.table_rules import (
+    cell_values,
+    extract_from_table,
+    header_metric,
+    model_name,
+    table_name,
+)
 from schema.records import Table
 
 
@@ -44,7 +50,11 @@ def test_box_and_mask_groups_give_box_results_only() -> None:
         ["R50 GN", "40.8", "61.6", "44.4", "36.1", "58.5", "38.2"],
         caption="Table 6: Detection and segmentation results in COCO using Mask R-CNN.",
     )
-    assert results_of(t) == {("coco", "box_ap", 40.8), ("coco", "ap50", 61.6), ("coco", "ap75", 44.4)}
+    assert results_of(t) == {
+        ("coco", "box_ap", 40.8),
+        ("coco", "ap50", 61.6),
+        ("coco", "ap75", 44.4),
+    }
 
 
 def test_error_columns_on_imagenet_with_citation_removed_from_model() -> None:
@@ -59,22 +69,31 @@ def test_error_columns_on_imagenet_with_citation_removed_from_model() -> None:
 
 
 def test_slash_cells_follow_the_slash_header() -> None:
-    t = table(["Model", "SQuAD v1.1 F1/EM"], ["Ours-large", "95.5/90.1"], caption="Results on dev sets.")
+    t = table(
+        ["Model", "SQuAD v1.1 F1/EM"], ["Ours-large", "95.5/90.1"], caption="Results on dev sets."
+    )
     assert results_of(t) == {("squad1.1", "f1", 95.5), ("squad1.1", "em", 90.1)}
 
 
 def test_accuracy_printed_as_a_fraction_is_read_in_percent() -> None:
     t = table(["Model", "Top-1 acc."], ["A", "0.762"], ["B", "0.781"], caption="ImageNet accuracy.")
-    assert results_of(t) == {("imagenet", "top1_accuracy", 76.2), ("imagenet", "top1_accuracy", 78.1)}
+    assert results_of(t) == {
+        ("imagenet", "top1_accuracy", 76.2),
+        ("imagenet", "top1_accuracy", 78.1),
+    }
 
 
 def test_metric_without_benchmark_anywhere_gives_nothing() -> None:
-    t = table(["Model", "Accuracy"], ["A", "81.2"], ["B", "83.0"], caption="Results on our new dataset.")
+    t = table(
+        ["Model", "Accuracy"], ["A", "81.2"], ["B", "83.0"], caption="Results on our new dataset."
+    )
     assert results_of(t) == set()
 
 
 def test_transposed_table_reads_benchmark_rows_per_model_column() -> None:
-    t = table(["Task", "BERT", "Ours"], ["SQuAD v1.1 F1", "90.9", "92.2"], ["MNLI acc", "86.6", "88.0"])
+    t = table(
+        ["Task", "BERT", "Ours"], ["SQuAD v1.1 F1", "90.9", "92.2"], ["MNLI acc", "86.6", "88.0"]
+    )
     results, _, _ = extract_from_table(t, Counter(), Counter())
     assert {(r.benchmark, r.metric, r.value, r.model) for r in results} == {
         ("squad1.1", "f1", 90.9, "BERT"),
@@ -83,11 +102,17 @@ def test_transposed_table_reads_benchmark_rows_per_model_column() -> None:
 
 
 def test_params_and_flops_columns_use_header_scale() -> None:
-    t = table(["Model", "#Params (M)", "FLOPs (G)", "Top-1"], ["Net-S", "25.6", "4.1", "79.2"],
-              caption="ImageNet-1K classification.")  # fmt: skip
+    t = table(
+        ["Model", "#Params (M)", "FLOPs (G)", "Top-1"],
+        ["Net-S", "25.6", "4.1", "79.2"],
+        caption="ImageNet-1K classification.",
+    )
     _, sizes, _ = extract_from_table(t, Counter(), Counter())
     values = {s.quantity: s.value for s in sizes}
-    assert values == {"param_count": pytest.approx(25.6e6), "flops_per_forward": pytest.approx(4.1e9)}
+    assert values == {
+        "param_count": pytest.approx(25.6e6),
+        "flops_per_forward": pytest.approx(4.1e9),
+    }
 
 
 def test_training_time_column_in_hours_and_compact_cells() -> None:
@@ -109,7 +134,10 @@ def test_cell_values_and_model_names() -> None:
     assert cell_values("22.15 / 20.80") == [22.15, 20.80]
     assert cell_values("76.3±0.2") == [76.3]
     assert cell_values("-") == []
-    assert model_name(["Faster R-CNN (Ren et al., 2015)", "ResNet-101", "34.9"]) == "Faster R-CNN ResNet-101"
+    assert (
+        model_name(["Faster R-CNN (Ren et al., 2015)", "ResNet-101", "34.9"])
+        == "Faster R-CNN ResNet-101"
+    )
 
 
 def test_table_name_of_a_figure_label() -> None:
@@ -118,10 +146,16 @@ def test_table_name_of_a_figure_label() -> None:
 
 
 def test_column_named_by_its_benchmark_reads_pairs_with_f1_the_larger() -> None:
-    t = table(["Models", "SQuAD1.1 dev", "SQuAD2.0 dev"], ["XLNet", "94.5/89.0", "88.8/86.1"],
-              caption="State-of-the-art results.")  # fmt: skip
+    t = table(
+        ["Models", "SQuAD1.1 dev", "SQuAD2.0 dev"],
+        ["XLNet", "94.5/89.0", "88.8/86.1"],
+        caption="State-of-the-art results.",
+    )
     results, _, _ = extract_from_table(t, Counter(), Counter())
-    assert {(r.benchmark, r.metric, r.value) for r in results} == {("squad1.1", "f1", 94.5), ("squad1.1", "em", 89.0)}
+    assert {(r.benchmark, r.metric, r.value) for r in results} == {
+        ("squad1.1", "f1", 94.5),
+        ("squad1.1", "em", 89.0),
+    }
     assert {r.model for r in results} == {"XLNet"}
 
 
@@ -137,30 +171,53 @@ def test_cited_rows_give_no_training_time() -> None:
 
 
 def test_training_time_row_of_a_table_with_models_as_columns() -> None:
-    t = table(["", "Ours S", "Ours L", "Baseline [7]"], ["train time (h)", "1.2", "9.5", "84"],
-              ["test rate (s/im)", "0.10", "0.32", "47.0"])  # fmt: skip
+    t = table(
+        ["", "Ours S", "Ours L", "Baseline [7]"],
+        ["train time (h)", "1.2", "9.5", "84"],
+        ["test rate (s/im)", "0.10", "0.32", "47.0"],
+    )
     _, _, runs = extract_from_table(t, Counter(), Counter())
     assert [(run.model, run.duration_hours) for run in runs] == [("Ours S", 1.2), ("Ours L", 9.5)]
 
 
 def test_device_days_row_with_thousands() -> None:
-    t = table(["", "Ours (H/14)", "Ours (L/16)"], ["ImageNet", "88.55", "87.76"], ["TPUv3-core-days", "2.5k", "0.68k"])
+    t = table(
+        ["", "Ours (H/14)", "Ours (L/16)"],
+        ["ImageNet", "88.55", "87.76"],
+        ["TPUv3-core-days", "2.5k", "0.68k"],
+    )
     _, _, runs = extract_from_table(t, Counter(), Counter())
     assert sorted(run.device_hours for run in runs) == pytest.approx([680 * 24, 2500 * 24])
 
 
 def test_time_cells_under_a_training_time_caption_are_durations() -> None:
-    t = table(["", "CIFAR10+", "SVHN"], ["Ours", "15h 7m", "25h 33m"], caption="Training time comparison on datasets.")
+    t = table(
+        ["", "CIFAR10+", "SVHN"],
+        ["Ours", "15h 7m", "25h 33m"],
+        caption="Training time comparison on datasets.",
+    )
     _, _, runs = extract_from_table(t, Counter(), Counter())
     assert sorted(run.duration_hours for run in runs) == pytest.approx([15 + 7 / 60, 25 + 33 / 60])
-    plain = table(["", "CIFAR10+"], ["Ours", "93.1"], caption="Training time comparison on datasets.")
+    plain = table(
+        ["", "CIFAR10+"], ["Ours", "93.1"], caption="Training time comparison on datasets."
+    )
     assert extract_from_table(plain, Counter(), Counter())[2] == []
 
 
 def test_columns_named_beside_the_caption_metric_hold_it() -> None:
-    caption = "Linear and k-NN classification on ImageNet. We report top-1 accuracy for linear and k-NN evaluations."
-    t = table(["Method", "Param.", "im/s", "Linear", "k-NN"], ["Ours", "21", "1007", "77.0", "74.5"], caption=caption)
-    assert results_of(t) == {("imagenet", "top1_accuracy", 77.0), ("imagenet", "top1_accuracy", 74.5)}
+    caption = (
+        "Linear and k-NN classification on ImageNet. "
+        "We report top-1 accuracy for linear and k-NN evaluations."
+    )
+    t = table(
+        ["Method", "Param.", "im/s", "Linear", "k-NN"],
+        ["Ours", "21", "1007", "77.0", "74.5"],
+        caption=caption,
+    )
+    assert results_of(t) == {
+        ("imagenet", "top1_accuracy", 77.0),
+        ("imagenet", "top1_accuracy", 74.5),
+    }
 
 
 def test_short_or_distant_caption_words_name_no_column() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extract.tables import caption_label, CAPTION, find_tables, is_numeric_cell, merge_fragments
+from extract.tables import CAPTION, caption_label, find_tables, is_numeric_cell, merge_fragments
 from schema.records import Box, Line, Page
 
 CHAR = 4.5  # points per character of the synthetic font
@@ -26,7 +26,9 @@ def line(top: float, *cells: tuple[str, float], height: float = 8.0) -> Line:
 
 
 def raw_line(top: float, words: list[tuple[str, float, float]], height: float = 8.0) -> Line:
-    return Line(0, 0, Box(min(w[1] for w in words), top, max(w[2] for w in words), top + height), words)
+    return Line(
+        0, 0, Box(min(w[1] for w in words), top, max(w[2] for w in words), top + height), words
+    )
 
 
 def page(*lines: Line) -> Page:
@@ -58,7 +60,11 @@ def test_caption_below_table_gives_header_and_rows() -> None:
     table = tables[0]
     assert table.label == "2"
     assert table.rows[0] == ["Model", "Top-1 err.", "Top-5 err."]
-    assert table.rows[1:] == [["ResNet-50", "23.9", "7.1"], ["ResNet-101", "22.4", "6.2"], ["Ours", "21.0", "5.5"]]
+    assert table.rows[1:] == [
+        ["ResNet-50", "23.9", "7.1"],
+        ["ResNet-101", "22.4", "6.2"],
+        ["Ours", "21.0", "5.5"],
+    ]
 
 
 def test_uppercase_caption_alone_on_its_line_above_the_table() -> None:
@@ -69,7 +75,9 @@ def test_uppercase_caption_alone_on_its_line_above_the_table() -> None:
 
 
 def test_figure_caption_over_a_table_of_numbers_is_read_with_a_figure_label() -> None:
-    tables = find_tables(page(*simple_rows(100), caption(152, "Figure 4: Comparison with the state of the art.")))
+    tables = find_tables(
+        page(*simple_rows(100), caption(152, "Figure 4: Comparison with the state of the art."))
+    )
     assert [t.label for t in tables] == ["fig4"]
 
 
@@ -166,7 +174,15 @@ def test_number_inside_a_few_row_labels_is_not_a_column() -> None:
     lines = [
         line(100, ("Model", 50), ("top-1", 250), ("top-5", 300)),
         line(112, ("PolyNet", 50), ("18.7", 250), ("4.2", 300)),
-        line(124, ("ResNeXt-101", 50), ("32", 110), ("x", 125), ("48d", 135), ("14.6", 250), ("2.4", 300)),
+        line(
+            124,
+            ("ResNeXt-101", 50),
+            ("32", 110),
+            ("x", 125),
+            ("48d", 135),
+            ("14.6", 250),
+            ("2.4", 300),
+        ),
         line(136, ("AmoebaNet", 50), ("16.5", 250), ("3.5", 300)),
         line(148, ("SENet", 50), ("16.9", 250), ("3.6", 300)),
         caption(170, "Table 9: Larger crops."),
@@ -269,7 +285,11 @@ def test_stacked_table_is_cut_where_a_header_follows_rows() -> None:
     ]
     tables = find_tables(page(*lines))
     assert [t.label for t in tables] == ["1", "1.2"]
-    assert tables[1].rows == [["WMT'14 English-French", "BLEU"], ["GNMT", "38.95"], ["Ours", "40.51"]]
+    assert tables[1].rows == [
+        ["WMT'14 English-French", "BLEU"],
+        ["GNMT", "38.95"],
+        ["Ours", "40.51"],
+    ]
     assert tables[0].rows[0] == ["WMT'14 English-German", "BLEU"]
 
 
@@ -314,19 +334,42 @@ def test_hours_and_minutes_are_one_value_cell() -> None:
     ]
     table = find_tables(page(*lines))[0]
     assert table.caption == "Table 2. Training time comparison on benchmark datasets."
-    assert table.rows == [["", "CIFAR10+", "SVHN"], ["Constant Depth", "20h 42m", "33h 43m"],
-                          ["Stochastic Depth", "15h 7m", "25h 33m"]]  # fmt: skip
+    assert table.rows == [
+        ["", "CIFAR10+", "SVHN"],
+        ["Constant Depth", "20h 42m", "33h 43m"],
+        ["Stochastic Depth", "15h 7m", "25h 33m"],
+    ]
 
 
 def test_tight_rows_of_slash_separated_values_are_rows() -> None:
     lines = [
         line(88, ("Model", 80), ("top-1", 133), ("top-5", 175)),
-        raw_line(100, [("DenseNet-121", 71.0, 116.0), ("25.02", 121.0, 138.0), ("/", 141.0, 143.0),
-                       ("23.61", 145.0, 162.0), ("7.71", 167.0, 180.0), ("/", 183.0, 185.0), ("6.66", 187.0, 201.0)]),
-        raw_line(112, [("DenseNet-264", 71.0, 116.0), ("22.15", 121.0, 138.0), ("/", 141.0, 143.0),
-                       ("20.80", 145.0, 162.0), ("6.12", 167.0, 180.0), ("/", 183.0, 185.0), ("5.29", 187.0, 201.0)]),
+        raw_line(
+            100,
+            [
+                ("DenseNet-121", 71.0, 116.0),
+                ("25.02", 121.0, 138.0),
+                ("/", 141.0, 143.0),
+                ("23.61", 145.0, 162.0),
+                ("7.71", 167.0, 180.0),
+                ("/", 183.0, 185.0),
+                ("6.66", 187.0, 201.0),
+            ],
+        ),
+        raw_line(
+            112,
+            [
+                ("DenseNet-264", 71.0, 116.0),
+                ("22.15", 121.0, 138.0),
+                ("/", 141.0, 143.0),
+                ("20.80", 145.0, 162.0),
+                ("6.12", 167.0, 180.0),
+                ("/", 183.0, 185.0),
+                ("5.29", 187.0, 201.0),
+            ],
+        ),
         caption(140, "Table 3: Error rates, single-crop / 10-crop."),
-    ]  # fmt: skip
+    ]
     table = find_tables(page(*lines))[0]
     assert table.rows[2] == ["DenseNet-264", "22.15/20.80", "6.12/5.29"]
 
@@ -340,22 +383,55 @@ def test_prose_line_with_numbers_is_not_a_row() -> None:
 
 def test_notes_between_a_table_and_its_caption_are_skipped() -> None:
     notes = [
-        line(90, ("We omit ensemble and test-time multi-scale results from other papers here.", 50)),
-        line(100, ("Latency marked with a dagger is taken from the papers and not measured again.", 50)),
+        line(
+            90, ("We omit ensemble and test-time multi-scale results from other papers here.", 50)
+        ),
+        line(
+            100,
+            ("Latency marked with a dagger is taken from the papers and not measured again.", 50),
+        ),
     ]
-    tables = find_tables(page(*simple_rows(40), *notes, caption(120, "Table 2: Detection results.")))
+    tables = find_tables(
+        page(*simple_rows(40), *notes, caption(120, "Table 2: Detection results."))
+    )
     assert len(tables) == 1
     assert tables[0].rows[1] == ["ResNet-50", "23.9", "7.1"]
 
 
 def test_header_of_tight_columns_is_kept() -> None:
-    header = raw_line(88, [("#P", 277.0, 287.0), ("crop", 294.0, 307.0), ("img/sec", 310.0, 334.0), ("acc(%)", 337.0, 357.0)])
+    header = raw_line(
+        88,
+        [
+            ("#P", 277.0, 287.0),
+            ("crop", 294.0, 307.0),
+            ("img/sec", 310.0, 334.0),
+            ("acc(%)", 337.0, 357.0),
+        ],
+    )
     lines = [
         header,
-        raw_line(100, [("Net-101", 210.0, 240.0), ("48M", 276.0, 289.0), ("256", 295.0, 305.0), ("291.3", 313.0, 331.0), ("83.0", 340.0, 354.0)]),
-        raw_line(112, [("Net-269", 210.0, 240.0), ("111M", 274.0, 291.0), ("416", 295.0, 305.0), ("51.2", 315.0, 329.0), ("84.5", 340.0, 354.0)]),
+        raw_line(
+            100,
+            [
+                ("Net-101", 210.0, 240.0),
+                ("48M", 276.0, 289.0),
+                ("256", 295.0, 305.0),
+                ("291.3", 313.0, 331.0),
+                ("83.0", 340.0, 354.0),
+            ],
+        ),
+        raw_line(
+            112,
+            [
+                ("Net-269", 210.0, 240.0),
+                ("111M", 274.0, 291.0),
+                ("416", 295.0, 305.0),
+                ("51.2", 315.0, 329.0),
+                ("84.5", 340.0, 354.0),
+            ],
+        ),
         caption(140, "Table 4: Accuracy vs. latency on ImageNet."),
-    ]  # fmt: skip
+    ]
     table = find_tables(page(*lines))[0]
     assert table.rows[0] == ["", "#P", "crop", "img/sec", "acc(%)"]
 
@@ -374,11 +450,31 @@ def test_parenthesised_spread_joins_its_value() -> None:
 def test_footnote_letters_after_values_are_dropped() -> None:
     lines = [
         line(88, ("Src Tgt", 50), ("Prior", 196), ("PaLM", 234), ("Tuned", 300)),
-        raw_line(100, [("en", 50.0, 59.0), ("fr", 75.0, 81.0), ("32.9", 196.0, 212.0), ("a", 213.0, 216.0),
-                       ("38.5", 234.0, 252.0), ("45.6", 300.0, 316.0), ("c", 317.0, 320.0)]),
-        raw_line(112, [("en", 50.0, 59.0), ("de", 75.0, 84.0), ("25.4", 196.0, 212.0), ("a", 213.0, 216.0),
-                       ("31.8", 234.0, 252.0), ("41.2", 300.0, 316.0), ("d", 317.0, 320.0)]),
+        raw_line(
+            100,
+            [
+                ("en", 50.0, 59.0),
+                ("fr", 75.0, 81.0),
+                ("32.9", 196.0, 212.0),
+                ("a", 213.0, 216.0),
+                ("38.5", 234.0, 252.0),
+                ("45.6", 300.0, 316.0),
+                ("c", 317.0, 320.0),
+            ],
+        ),
+        raw_line(
+            112,
+            [
+                ("en", 50.0, 59.0),
+                ("de", 75.0, 84.0),
+                ("25.4", 196.0, 212.0),
+                ("a", 213.0, 216.0),
+                ("31.8", 234.0, 252.0),
+                ("41.2", 300.0, 316.0),
+                ("d", 317.0, 320.0),
+            ],
+        ),
         caption(140, "Table 14: Translation BLEU scores."),
-    ]  # fmt: skip
+    ]
     table = find_tables(page(*lines))[0]
     assert table.rows[1:] == [["en fr", "32.9", "38.5", "45.6"], ["en de", "25.4", "31.8", "41.2"]]
