@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from schema.records import Box, Line, Page, Table
+
+Word = tuple[str, float, float]  # a word and its x extent
 
 CAPTION = re.compile(
     r"^\s*(?P<kind>Table|TABLE|Figure|FIGURE|Fig\.)\s+(?P<number>[0-9]+|[IVX]+)\s*(?:[.:|]|$)"
@@ -79,9 +82,15 @@ def _glue_scripts(words: list[tuple[str, float, float]]) -> list[tuple[str, floa
     return out
 
 
-def _merge_pm(words: list[tuple[str, float, float]]) -> list[_Cell]:
+def _merge_pm(words: list[tuple[str, float, float]]) -> tuple[_Cell, ...]:
     """Join '76.0 ± 0.1', '76.0±' '0.1', '93.4 (±0.1)' and '15h' '7m' into one cell (scripts
-    glued first); footnote letters right after a value are dropped."""
+    glued first); footnote letters right after a value are dropped. Cached: table finding asks
+    about the same lines many times (the cells are never changed in place)."""
+    return _cells_of(tuple(words))
+
+
+@lru_cache(maxsize=8192)
+def _cells_of(words: tuple[Word, ...]) -> tuple[_Cell, ...]:
     cells: list[_Cell] = []
     for text, x0, x1 in _glue_scripts(words):
         spread = _SPREAD.match(text)
@@ -104,7 +113,7 @@ def _merge_pm(words: list[tuple[str, float, float]]) -> list[_Cell]:
             cells[-2:] = [_Cell(f"{cells[-2].text}/{text}", cells[-2].x0, x1)]  # "22.15 / 20.80"
         else:
             cells.append(_Cell(text, x0, x1))
-    return cells
+    return tuple(cells)
 
 
 def _slash_pair(left: str, right: str) -> bool:
@@ -112,25 +121,37 @@ def _slash_pair(left: str, right: str) -> bool:
 
 
 def _max_gap(line: Line) -> float:
-    words = line.words or []
+    return _widest_gap(line.words or [])
+
+
+def _widest_gap(words: list[Word] | tuple[Word, ...]) -> float:
     return max((b[1] - a[2] for a, b in zip(words, words[1:], strict=False)), default=0.0)
 
 
 def _value_cells(line: Line) -> list[_Cell]:
-    return [c for c in _merge_pm(line.words or []) if is_numeric_cell(c.text.split("±")[0])]
+    return _values_of(line.words or [])
+
+
+def _values_of(words: list[Word] | tuple[Word, ...]) -> list[_Cell]:
+    return [c for c in _merge_pm(list(words)) if is_numeric_cell(c.text.split("±")[0])]
 
 
 def _is_row(line: Line) -> bool:
-    words = line.words or []
+    """A line of a table body: it has value cells, ends in one, and stands in columns."""
+    return _row_words(tuple(line.words or []))
+
+
+@lru_cache(maxsize=8192)
+def _row_words(words: tuple[Word, ...]) -> bool:
     if not words or len(words) > 30:
         return False
-    values = _value_cells(line)
-    cells = [c.text for c in _merge_pm(words) if _MARK_TAIL.sub("", c.text)]
+    values = _values_of(words)
+    cells = [c.text for c in _merge_pm(list(words)) if _MARK_TAIL.sub("", c.text)]
     last = cells[-1] if cells else ""
     tail = _MARK_TAIL.sub("", last).split("±")[0]
     ends_in_value = is_numeric_cell(tail) or is_numeric_cell(tail.split("/")[-1])
     mostly_values = len(values) >= 2 and len(values) * 3 >= len(cells) * 2
-    return bool(values) and ends_in_value and (_max_gap(line) > COLUMN_GAP or mostly_values)
+    return bool(values) and ends_in_value and (_widest_gap(words) > COLUMN_GAP or mostly_values)
 
 
 HEADER_GAP = 5.0  # points: a short line with a gap this wide is a header of tight columns
@@ -315,9 +336,6 @@ def _in_labels(column: list[float], rows: list[Line]) -> bool:
 
 
 PHRASE_GAP = 4.5  # points: header words closer than this belong to one phrase ("Exact Match")
-
-
-Word = tuple[str, float, float]
 
 
 def _phrase_words(line: Line) -> list[list[Word]]:
