@@ -411,7 +411,7 @@ def _header_for(columns: list[tuple[float, float]], headers: list[Line]) -> list
     main = max(range(len(bands)), key=lambda k: (hits[k], k), default=0)
     for depth, line in enumerate(bands):
         if depth < main:
-            phrases = [p for p in _phrases(line) if p[2] > bounds[0][0]]
+            phrases = [p for p in _phrases(line) if (p[1] + p[2]) / 2 > bounds[0][0]]
             for k, centre in enumerate(centres):
                 if phrases:
                     near = min(phrases, key=lambda p: _distance((p[1], p[2]), centre))

@@ -478,3 +478,16 @@ def test_footnote_letters_after_values_are_dropped() -> None:
     ]
     table = find_tables(page(*lines))[0]
     assert table.rows[1:] == [["en fr", "32.9", "38.5", "45.6"], ["en de", "25.4", "31.8", "41.2"]]
+
+
+def test_label_column_header_on_its_own_row_is_no_group_header() -> None:
+    lines = [
+        line(86, ("224px resolution", 180)),
+        line(94, ("Model name", 72)),
+        line(102, ("img/sec", 133), ("i1k300", 199)),
+        line(114, ("L/16", 72), ("228", 137), ("74.01", 200)),
+        line(126, ("B/16", 72), ("659", 137), ("78.73", 200)),
+        caption(150, "Table 3: ImageNet-1k transfer."),
+    ]
+    table = find_tables(page(*lines))[0]
+    assert table.rows[0] == ["Model name", "224px resolution img/sec", "224px resolution i1k300"]
