@@ -39,6 +39,7 @@ UNIT_WORD = re.compile(r"^(?:[KMBGTkmb]|[KMGT]?B|%|ms|s|h|min|x|×)$")  # "25 M"
 _MARK_TAIL = re.compile(r"[*†‡§¶⋆∗\u2020\u2021,;]+$")
 PLACEHOLDER = {"-", "–", "—", "n/a", "N/A", "?", "×", "✗"}
 COLUMN_GAP = 7.0  # points: wider gaps than this separate table columns
+SUBCAPTION = re.compile(r"^\s*\(([a-h])\)\s+\S")  # "(b) Various backbones ..." inside a table
 MAX_CAPTION_LINES = 6
 MAX_BODY_LINES = 60
 
@@ -176,7 +177,7 @@ def _collect(lines: list[Line], indices: range) -> list[int]:
         if CAPTION.match(_text(line)) or len(taken) >= MAX_BODY_LINES:
             break
         row = _is_row(line)
-        if row or _is_header(line):
+        if row or _is_header(line) or SUBCAPTION.match(_text(line)):
             taken.append(i)
             misses = 0 if row else misses
         else:
@@ -555,10 +556,29 @@ def _table_of(page: Page, label: str, caption: str, section: _Section, columns: 
                  line_spans=[(line.start, line.end) for line in lines])  # fmt: skip
 
 
+def _subtables(body: list[Line]) -> list[tuple[str, list[Line]]]:
+    """The body cut at sub-captions ("(a) ...", "(b) ...") into its lettered sub-tables, each
+    with its own columns; ('', body) when there are none."""
+    parts: list[tuple[str, list[Line]]] = [("", [])]
+    for line in body:
+        sub = SUBCAPTION.match(_text(line))
+        if sub and not _is_row(line):
+            parts.append((sub.group(1), []))
+        parts[-1][1].append(line)
+    return [(letter, lines) for letter, lines in parts if any(_is_row(x) for x in lines)]
+
+
 def _build(page: Page, label: str, caption: str, body: list[Line]) -> list[Table]:
-    """The table of a caption's body, or one table per part of a stacked table (labels
-    '2', '2.2', '2.3' ...)."""
+    """The tables of a caption's body: one per lettered sub-table (labels '2a', '2b' ...) and
+    per part of a stacked table ('2', '2.2', '2.3' ...)."""
     body = [line for line in body if any(ch.isalnum() for ch in _text(line))]  # lone marks
+    tables: list[Table] = []
+    for letter, lines in _subtables(body):
+        tables.extend(_parts(page, f"{label}{letter}", caption, lines))
+    return tables
+
+
+def _parts(page: Page, label: str, caption: str, body: list[Line]) -> list[Table]:
     first_row = _first_data_row(body)
     columns = _columns([line for line in body[first_row:] if _is_row(line)])
     if not columns:

@@ -491,3 +491,21 @@ def test_label_column_header_on_its_own_row_is_no_group_header() -> None:
     ]
     table = find_tables(page(*lines))[0]
     assert table.rows[0] == ["Model name", "224px resolution img/sec", "224px resolution i1k300"]
+
+
+def test_lettered_sub_tables_get_their_own_columns_and_labels() -> None:
+    lines = [
+        line(60, ("(a) Various frameworks", 100)),
+        line(72, ("Method", 50), ("APbox", 150), ("FLOPs", 200)),
+        line(84, ("ATSS", 50), ("43.5", 150), ("205G", 200)),
+        line(96, ("Sparse", 50), ("44.5", 150), ("166G", 200)),
+        line(110, ("(c) System-level comparison", 100)),
+        line(122, ("Method", 50), ("mini-val APbox", 100), ("test-dev APbox", 180), ("#param.", 260)),
+        line(134, ("GCNet", 50), ("51.8", 110), ("52.3", 190), ("-", 265)),
+        line(146, ("Ours", 50), ("58.0", 110), ("58.7", 190), ("284M", 262)),
+        caption(170, "Table 2. Results on COCO object detection."),
+    ]
+    tables = find_tables(page(*lines))
+    assert [t.label for t in tables] == ["2a", "2c"]
+    assert tables[1].rows[2] == ["Ours", "58.0", "58.7", "284M"]
+    assert tables[0].rows[1] == ["ATSS", "43.5", "205G"]
