@@ -500,7 +500,9 @@ def test_lettered_sub_tables_get_their_own_columns_and_labels() -> None:
         line(84, ("ATSS", 50), ("43.5", 150), ("205G", 200)),
         line(96, ("Sparse", 50), ("44.5", 150), ("166G", 200)),
         line(110, ("(c) System-level comparison", 100)),
-        line(122, ("Method", 50), ("mini-val APbox", 100), ("test-dev APbox", 180), ("#param.", 260)),
+        line(
+            122, ("Method", 50), ("mini-val APbox", 100), ("test-dev APbox", 180), ("#param.", 260)
+        ),
         line(134, ("GCNet", 50), ("51.8", 110), ("52.3", 190), ("-", 265)),
         line(146, ("Ours", 50), ("58.0", 110), ("58.7", 190), ("284M", 262)),
         caption(170, "Table 2. Results on COCO object detection."),
