@@ -26,7 +26,9 @@ _FOLD = {
     "\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u2009": " ", "\u00ad": "",
     "\ufffe": "-", "\x02": "-", "\u2217": "*", "\u2019": "'", "\u201c": '"', "\u201d": '"',
 }  # fmt: skip
-TABLE_CAPTION = re.compile(r"(?m)^\s*Table\s+[0-9IVX]+\b")
+# Pages with a table caption, or a figure caption (some tables are captioned as figures), keep
+# word positions for extract.tables.
+TABLE_CAPTION = re.compile(r"(?m)^\s*(?:Table|TABLE|Figure|FIGURE|Fig\.)\s+[0-9IVX]+\b")
 
 
 def sha256_bytes(data: bytes) -> str:

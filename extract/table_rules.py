@@ -18,16 +18,28 @@ from extract.benchmarks import (
     resolve_metric,
     scale_from_header,
 )
-from extract.tables import PLACEHOLDER
-from extract.units import parse_number, parse_scaled
+from extract.tables import PLACEHOLDER, is_numeric_cell
+from extract.units import HOURS_PER, parse_number, parse_scaled
 from schema import quantities as q
 from schema.ids import table_locator
-from extract.units import HOURS_PER
 from schema.records import Evidence, ResultCandidate, SizeCandidate, Table, TrainingCandidate
 
 RULE_PREFIX = "table"
 _MARKS = re.compile(r"[*†‡§¶⋆∗\u2020\u2021]+")
 _CITATION = re.compile(r"\s*(\[[\d,\s–-]+\]|\([A-Z][^()]*\d{4}[a-z]?\))")
+
+
+_MASK_AP = re.compile(r"\bAP\s*(?:m|mk|(?i:mask|segm?))(?![A-Za-z])|(?i:\bmask\s*AP)")
+_BOX_AP = re.compile(r"(?i:\bbox\s*)?\bAP\s*(?:b|bb|(?i:bbox|box|det))(?![A-Za-z])")
+
+
+def header_metric(header: str) -> tuple[str | None, str | None]:
+    """A column header's kind and metric, reading COCO's qualified APs first: mask AP
+    ("APmask", "APm 50", "mask AP") is no box result, and box AP ("APbbox 50", "APb",
+    "box AP 75") is the plain AP of that threshold."""
+    if _MASK_AP.search(header):
+        return "ignore", None
+    return classify_header(_BOX_AP.sub("AP", header))
 
 
 def clean_cell(text: str) -> str:
@@ -40,19 +52,23 @@ def clean_cell(text: str) -> str:
 
 def parse_percent(text: str) -> float | None:
     """The value of a results cell in percent points ('stride 38.57' -> 38.57: row-label words
-    that spilled into the cell are skipped)."""
+    that spilled into the cell are skipped; '33.8 [9]' and '35.0d' -> 33.8 and 35.0)."""
     if text.strip() in PLACEHOLDER:
         return None
-    tokens = clean_cell(text).split()
-    value = parse_number(clean_cell(tokens[-1])) if tokens else None
+    tokens = _COUNT_TAIL.sub("", clean_cell(text)).split()
+    value = parse_number(_NOTE_TAIL.sub("", clean_cell(tokens[-1]))) if tokens else None
     return value if value is not None and 0 <= value <= 100 else None
+
+
+_COUNT_TAIL = re.compile(r"\s*\[\d+\]$")  # "33.8 [9]": a shot count or citation after the value
+_NOTE_TAIL = re.compile(r"(?<=\d)[a-g]$")  # "35.0d": a footnote letter
 
 
 def model_name(row: list[str]) -> str:
     """The row header: label plus leading non-numeric cells, citations removed."""
     parts = [row[0]]
     for cell in row[1:]:
-        if cell and parse_percent(cell) is None and not re.match(r"^[\d.,]+[KMBG]?$", cell):
+        if cell and not cell_values(cell) and not is_numeric_cell(clean_cell(cell)):
             parts.append(cell)
         else:
             break
@@ -60,10 +76,17 @@ def model_name(row: list[str]) -> str:
     return re.sub(r"\s+", " ", name)
 
 
+def table_name(table: Table) -> str:
+    """'Table 3', or 'Figure 4' for a table printed as a figure (label 'fig4')."""
+    if table.label.startswith("fig"):
+        return f"Figure {table.label[3:]}"
+    return f"Table {table.label}"
+
+
 def _row_evidence(table: Table, r: int, c: int, rule: str) -> Evidence:
     snippet = " | ".join(cell for cell in table.rows[r] if cell)
     header = " | ".join(cell for cell in table.rows[0] if cell)
-    snippet = f"Table {table.label}: {header} || {snippet}"[:300]
+    snippet = f"{table_name(table)}: {header} || {snippet}"[:300]
     return Evidence(
         page=table.page,
         snippet=snippet,
@@ -75,7 +98,9 @@ def _row_evidence(table: Table, r: int, c: int, rule: str) -> Evidence:
     )
 
 
-def _benchmark_for(metric: str, levels: list[Counter], excluded: set[str] | None = None) -> str | None:
+def _benchmark_for(
+    metric: str, levels: list[Counter], excluded: set[str] | None = None
+) -> str | None:
     allowed = set(q.METRICS.get(metric, ())) - (excluded or set())
     for counts in levels:
         hits = [b for b, _ in counts.most_common() if b in allowed]
@@ -116,6 +141,25 @@ def _slash_metrics(header: str, metric: str) -> list[str]:
     return [metric, metric]
 
 
+def _pair_order(metrics: list[str], values: list[float], benchmark: str) -> list[str]:
+    """The metrics of a value pair whose header does not say their order ("94.8/89.3" under
+    "SQuAD1.1 dev"): on a benchmark scored by both exact match and F1, F1 is the larger (an
+    exact match is a perfect F1)."""
+    both = benchmark in q.METRICS["em"] and benchmark in q.METRICS["f1"]
+    if not both or metrics[0] != metrics[1] or metrics[0] not in ("em", "f1"):
+        return metrics
+    return ["f1", "em"] if values[0] >= values[1] else ["em", "f1"]
+
+
+def _named_column(header: str) -> tuple[str | None, str | None]:
+    """A column headed by a benchmark name only ("SQuAD1.1 dev", "COCO test-dev") holds the
+    benchmark's default metric."""
+    named = benchmark_mentions(header)
+    if not named:
+        return None, None
+    return "result", default_metric(named.most_common(1)[0][0])
+
+
 def _results(table: Table, c: int, metric: str, levels: list[Counter]) -> list[ResultCandidate]:
     header = table.rows[0][c]
     metric = resolve_metric(metric, f"{header} {table.caption}", _column_values(table, c))
@@ -132,7 +176,7 @@ def _results(table: Table, c: int, metric: str, levels: list[Counter]) -> list[R
     pair_metrics = _slash_metrics(header, metric)
     for r, row in enumerate(table.rows[1:], 1):
         values = cell_values(row[c]) if c < len(row) else []
-        metrics = pair_metrics if len(values) == 2 else [metric]
+        metrics = _pair_order(pair_metrics, values, benchmark) if len(values) == 2 else [metric]
         for value, cell_metric in zip(values, metrics, strict=False):
             if cell_metric not in q.METRICS or benchmark not in q.METRICS[cell_metric]:
                 continue
@@ -146,7 +190,9 @@ def _results(table: Table, c: int, metric: str, levels: list[Counter]) -> list[R
 
 _SCI_LOST = re.compile(r"^(\d+(?:\.\d+)?)\s*[×x]\s*10\^?([0-9]{1,2})$")
 _MAGNITUDE_CELL = re.compile(r"^[~∼≈]?\d[\d,]*(?:\.\d+)?\s*[KMB]$")
-_NOT_PARAMS = re.compile(r"token|data|step|batch|image|example|sample|word|flop|mac|pixel|sec|time", re.I)
+_NOT_PARAMS = re.compile(
+    r"token|data|step|batch|image|example|sample|word|flop|mac|pixel|sec|time", re.I
+)
 
 
 def _size_value(cell: str, header: str, quantity: str) -> float | None:
@@ -205,22 +251,81 @@ def _cell_hours(cell: str, factor: float | None) -> float | None:
     return value * factor if value and factor else None
 
 
+def _duration_run(table: Table, r: int, c: int, kind: str, hours: float, model: str | None,
+                  label: str) -> TrainingCandidate:  # fmt: skip
+    rule = f"{RULE_PREFIX}.{table.method}.{kind}.v1"
+    raw = f"{table.rows[r][c]} ({label})"
+    evidence = _row_evidence(table, r, c, rule)
+    run = TrainingCandidate(evidence=evidence, model=model, confidence=0.55, duration_raw=raw)
+    setattr(run, "device_hours" if kind == "device_time" else "duration_hours", hours)
+    return run
+
+
+_METRIC_WORD = re.compile(r"^(?:top-?[15]|acc(?:uracy)?|error|em|f1|bleu|ap|map)$", re.IGNORECASE)
+CAPTION_WINDOW = 6  # words: how near to the caption's metric a column's name must stand
+
+
+def _named_in_caption(header: str, caption: str) -> bool:
+    """A column the caption names right beside its metric ("Linear" and "k-NN" under "top-1
+    accuracy for linear and k-NN evaluations"): the column holds the caption's metric."""
+    tokens = [t.lower() for t in re.findall(r"[A-Za-z0-9][\w-]*", caption)]
+    anchors = [i for i, t in enumerate(tokens) if _METRIC_WORD.match(t)]
+    words = [w.lower() for w in re.findall(r"[A-Za-z][\w-]{2,}", header)]  # "IN" is no "in"
+    if not words or not anchors:
+        return False
+    near = {
+        tokens[j]
+        for i in anchors
+        for j in range(max(0, i - CAPTION_WINDOW), min(len(tokens), i + CAPTION_WINDOW + 1))
+    }
+    return all(w in near for w in words)
+
+
+_COMPACT_TIME = re.compile(r"^\d+(?:\.\d+)?\s*h(?:\s*\d+\s*m(?:in)?)?$")
+
+
+def _time_cells(table: Table, c: int) -> bool:
+    """Most cells of the column are times with units ("15h 7m", "20h"): under a caption about
+    training time, the column is a duration whatever its header (often a dataset)."""
+    cells = [clean_cell(row[c]) for row in table.rows[1:] if c < len(row) and row[c].strip()]
+    timed = [cell for cell in cells if _COMPACT_TIME.match(cell)]
+    return bool(cells) and len(timed) * 2 > len(cells)
+
+
+def _cited(text: str) -> bool:
+    """A row or column of a cited baseline ("ViT-L/16 [14]", "GNMT (Wu et al., 2016)"): its
+    training time is another paper's."""
+    return bool(_CITATION.search(text))
+
+
 def _durations(table: Table, c: int, kind: str) -> list[TrainingCandidate]:
-    """A 'train time (h)' or 'TPUv3-core-days' column: one duration-only run per row."""
+    """A 'train time (h)' or 'TPUv3-core-days' column: one duration-only run per row of the
+    paper's own models (cited rows skipped)."""
     header = table.rows[0][c]
     factor = _hours_factor(header) or (24.0 if "day" in header.lower() else None)
-    rule = f"{RULE_PREFIX}.{table.method}.{kind}.v1"
-    key = "device_hours" if kind == "device_time" else "duration_hours"
     out = []
     for r, row in enumerate(table.rows[1:], 1):
         hours = _cell_hours(row[c], factor) if c < len(row) else None
-        if hours is None or hours <= 0:
+        if hours is None or hours <= 0 or _cited(" ".join(row[:c])):
             continue
-        run = TrainingCandidate(evidence=_row_evidence(table, r, c, rule),
-                                model=model_name(row) or None, confidence=0.55,
-                                duration_raw=f"{row[c]} ({header})")  # fmt: skip
-        setattr(run, key, hours)
-        out.append(run)
+        out.append(_duration_run(table, r, c, kind, hours, model_name(row) or None, header))
+    return out
+
+
+def _duration_rows(table: Table) -> list[TrainingCandidate]:
+    """A 'train time (h)' or 'TPUv3-core-days' row of a table with models as columns."""
+    headers = table.rows[0]
+    out: list[TrainingCandidate] = []
+    for r, row in enumerate(table.rows[1:], 1):
+        kind, _ = header_metric(row[0])
+        if kind not in ("duration", "device_time"):
+            continue
+        factor = _hours_factor(row[0]) or (24.0 if "day" in row[0].lower() else None)
+        for c in range(1, min(len(row), len(headers))):
+            hours = _cell_hours(row[c], factor)
+            if hours is None or hours <= 0 or _cited(headers[c]):
+                continue
+            out.append(_duration_run(table, r, c, kind, hours, headers[c].strip() or None, row[0]))
     return out
 
 
@@ -239,9 +344,19 @@ def extract_from_table(
     sizes: list[SizeCandidate] = []
     caption_kind, caption_metric = classify_header(table.caption)
     for c in range(1, len(headers)):
-        kind, metric = classify_header(headers[c])
+        kind, metric = header_metric(headers[c])
         if kind is None and caption_kind == "result" and benchmark_mentions(headers[c]):
             kind, metric = caption_kind, caption_metric
+        elif (
+            kind is None
+            and caption_kind == "result"
+            and _named_in_caption(headers[c], table.caption)
+        ):
+            kind, metric = caption_kind, caption_metric
+        elif kind is None and caption_kind == "duration" and _time_cells(table, c):
+            kind = "duration"
+        elif kind is None:
+            kind, metric = _named_column(headers[c])
         if kind == "result" and metric:
             results.extend(_results(table, c, metric, levels))
         elif kind in ("params", "flops"):
@@ -250,6 +365,8 @@ def extract_from_table(
             runs.extend(_durations(table, c, kind))
     if not results:
         results = _transposed(table, levels)
+    if not runs:
+        runs = _duration_rows(table)
     if not sizes:
         sizes = _magnitude_columns(table) + _size_rows(table)
     return results, sizes, runs
@@ -265,7 +382,12 @@ def _magnitude_columns(table: Table) -> list[SizeCandidate]:
             continue
         for cand in _sizes(table, c, "params"):
             cand.confidence = 0.4
-            cand.evidence = Evidence(**{**_asdict(cand.evidence), "rule_id": f"{RULE_PREFIX}.{table.method}.params_unlabelled.v1"})
+            cand.evidence = Evidence(
+                **{
+                    **_asdict(cand.evidence),
+                    "rule_id": f"{RULE_PREFIX}.{table.method}.params_unlabelled.v1",
+                }
+            )
             out.append(cand)
     return out
 
