@@ -186,13 +186,18 @@ def confidence(base: float, sentence: str, at: int | None = None) -> float:
 
 
 def own_model_names(title: str | None, first_page: str) -> set[str]:
-    """Lower-case names the paper introduces: model-like words of its title and abstract."""
-    text = f"{title or ''} {first_page[:2000]}"
+    """Lower-case names the paper introduces: the first word of each model-like name in its
+    title and abstract, every part of those in the title ("MLP-Mixer": "mlp", "mixer"), and
+    the title's word pairs ("fast r-cnn", "stochastic depth") for rows named by two words."""
     names = set()
-    for _, _, name in model_mentions(text):
+    for _, _, name in model_mentions(f"{title or ''} {first_page[:2000]}"):
         base = re.split(r"[-\s(/]", name)[0].lower()
         if len(base) >= 3:
             names.add(base)
+    for _, _, name in model_mentions(title or ""):
+        names.update(p for p in re.split(r"[-\s(/:]", name.lower()) if len(p) >= 3 and p.isalpha())
+    words = re.findall(r"[\w-]+", (title or "").lower())
+    names.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
     return names
 
 
@@ -204,4 +209,4 @@ def is_own_model(model: str | None, own_names: set[str]) -> bool:
     if re.search(r"\bours?\b", lower):
         return True
     base = re.split(r"[-\s(/]", lower)[0]
-    return base in own_names
+    return base in own_names or " ".join(lower.split()[:2]) in own_names

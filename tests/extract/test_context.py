@@ -55,3 +55,14 @@ def test_more_cues_of_others_work_weigh_more() -> None:
     )
     ours = context.confidence(0.65, "Our language model was trained on 32 GPUs for a month.")
     assert two < one < ours
+
+
+def test_own_rows_are_named_by_any_part_of_the_titles_model_or_its_word_pairs() -> None:
+    own = context.own_model_names("GridNet-Mixer: an all-grid architecture", "We propose GridNet-Mixer.")
+    assert context.is_own_model("Mixer-L/16", own)
+    assert context.is_own_model("GridNet-B", own)
+    assert not context.is_own_model("ViT-L/16", own)
+    titled = context.own_model_names("Deep Networks with Random Depth", "")
+    assert context.is_own_model("Random Depth", titled)
+    assert context.is_own_model("Quick R-CNN S", context.own_model_names("Quick R-CNN", ""))
+    assert not context.is_own_model("Constant Depth", titled)
