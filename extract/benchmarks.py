@@ -127,11 +127,21 @@ _HEADER_RULES: list[tuple[str, str, str | None]] = [
 _COMPILED = [(re.compile(p, re.IGNORECASE), k, m) for p, k, m in _HEADER_RULES]
 
 
+NAMED_METRIC = "benchmark_?"  # the metric of the benchmark a header names, from its context
+_NAME_ONLY_CHARS = 40  # a header, not a caption: "C10+", "CIFAR-100", "WMT'14 En-Fr"
+
+
 def classify_header(header: str) -> tuple[str | None, str | None]:
-    """A column header's kind ('params', 'flops', 'result', 'ignore' or None) and metric."""
+    """A column header's kind ('params', 'flops', 'result', 'ignore' or None) and metric.
+
+    A short header that names one benchmark and no metric ("C10+", "SQuAD 2.0") holds that
+    benchmark's results: ``NAMED_METRIC``, which ``resolve_metric`` settles from the caption.
+    """
     for pattern, kind, metric in _COMPILED:
         if pattern.search(header):
             return kind, metric
+    if len(header) <= _NAME_ONLY_CHARS and len(benchmark_mentions(header)) == 1:
+        return "result", NAMED_METRIC
     return None, None
 
 
@@ -144,6 +154,29 @@ def _resolve_map(context: str) -> str:
     return "box_ap"
 
 
+def _resolve_named(context: str, values: list[float]) -> str | None:
+    """The metric of a column or row that only names its benchmark ("TriviaQA" under a caption
+    saying F1): the first metric the context names that the first-named benchmark is reported
+    in, else that benchmark's default metric."""
+    named = sorted(_specific(_matches(context)), key=lambda match: match[1])
+    if not named:
+        return None
+    benchmark = named[0][0]  # the header's: it comes first in the context
+    allowed = _metrics_of(benchmark)
+    for pattern, kind, metric in _COMPILED:
+        if kind == "result" and metric and pattern.search(context):
+            resolved = resolve_metric(metric, context, values)
+            if resolved in allowed:
+                return resolved
+    default = default_metric(benchmark)
+    return resolve_metric(default, context, values) if default and default != NAMED_METRIC else None
+
+
+def _metrics_of(benchmark: str) -> list[str]:
+    spec = catalog()["benchmarks"].get(benchmark)
+    return list(spec.get("metrics", [])) if spec else []
+
+
 def resolve_metric(metric: str, context: str, values: list[float]) -> str | None:
     """Settle '?' metrics ('top1_?', 'accuracy_?', 'map_?') from the caption/header, else from
     values."""
@@ -151,6 +184,8 @@ def resolve_metric(metric: str, context: str, values: list[float]) -> str | None
         return metric
     if metric == "map_?":
         return _resolve_map(context)
+    if metric == NAMED_METRIC:
+        return _resolve_named(context, values)
     lower = context.lower()
     says_error = bool(re.search(r"\berr(or)?s?\b", lower))
     says_acc = bool(re.search(r"\bacc(uracy)?\b", lower))
