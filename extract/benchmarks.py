@@ -108,6 +108,7 @@ _HEADER_RULES: list[tuple[str, str, str | None]] = [
     (r"top[-\s]?1", "result", "top1_?"),
     (r"top[-\s]?5", "result", "top5_?"),
     (r"@\s*\[\s*0?\.5\s*[,:]\s*0?\.95\s*\]", "result", "box_ap"),
+    (r"\b(pascal|voc)\s*-?\s*style\s*m?ap\b", "result", "ap50"),  # AP at IoU 0.5
     (r"\bap\s*(@\s*)?(\[?\s*(50|\.5|0\.5)\b)|\bap\s*_?\s*50\b|ap@\.?0?\.5\b|@\s*0?\.5\b(?!\s*[,:])",
      "result", "ap50"),
     (r"\bap\s*(@\s*)?_?\s*(75|\.75|0\.75)\b", "result", "ap75"),
@@ -117,7 +118,7 @@ _HEADER_RULES: list[tuple[str, str, str | None]] = [
     (r"\bem\b|exact\s*match", "result", "em"),
     (r"\bf1\b|f-?score|f-?measure", "result", "f1"),
     (r"\bbleu\b", "result", "bleu"),
-    (r"\bbpc\b|bits?\s*(/|per)\s*(char|character)\b", "result", "bpc"),
+    (r"\bbpc\b|bits?\s*(/|per)\s*(char|character|dim|dimension)\b", "result", "bpc"),
     (r"\bppl\b|perplexity", "result", "perplexity"),
     (r"\bm-?iou\b|mean\s*iou\b|\biou\b", "result", "miou"),
     (r"\b(super)?glue\s+score\b|^\s*score\s*$", "result", "score"),

@@ -1,7 +1,10 @@
 """Benchmark results stated in prose: "achieves 84.4% top-1 accuracy on ImageNet".
 
-The span (rule label ``result``) gives the metric and value; the sentence, else its page,
-must name a benchmark the metric belongs to.
+The span (rule label ``result``) gives the value and usually the metric; a span that is only a
+value with its spread ("98.46% ± 0.02%") takes the metric its sentence names. The sentence,
+else its page, must name a benchmark the metric belongs to. Sentences that report someone
+else's number (a citation and no "we/our") and differences ("by 1.9 BLEU", "2 AP points
+higher") are not results.
 """
 
 from __future__ import annotations
@@ -18,6 +21,20 @@ from schema.records import Evidence, ResultCandidate
 
 TEXT_RESULT_CONFIDENCE = 0.45
 _VALUE = re.compile(r"\b\d{1,3}(?:\.\d+)?\b")
+# Rules whose span names the metric first and the value last ("an F1 score of 93.2").
+_METRIC_FIRST = ("metric_value", "metric_clause_value", "metric_from_to")
+# Rules whose span is a value and its spread: the metric comes from the sentence.
+_SPREAD_ONLY = ("value_spread",)
+# A metric named right before the span in a more specific form ("PASCAL-style mAP" is AP50).
+_STYLE_PREFIX = re.compile(r"\b(pascal|voc|coco)\s*-?\s*style\s*$", re.IGNORECASE)
+_DELTA_BEFORE = {"by", "+", "+/-"}
+_DELTA_AFTER = {"points", "point", "pp", "pts", "higher", "lower", "better", "worse", "more",
+                "less", "improvement", "gain", "gains", "drop", "increase", "decrease"}  # fmt: skip
+
+
+def _rule_name(span: Span) -> str:
+    parts = span.id_.split(".")
+    return parts[1] if len(parts) == 3 else span.id_
 
 
 def _benchmark(metric: str, sentence: str, page_counts: Counter) -> str | None:
@@ -29,15 +46,45 @@ def _benchmark(metric: str, sentence: str, page_counts: Counter) -> str | None:
     return None
 
 
+def _metric_text(span: Span) -> str:
+    """The text that names the span's metric: the span, its sentence for a bare value with
+    spread, and a 'PASCAL-style' just before the span."""
+    if _rule_name(span) in _SPREAD_ONLY:
+        return span.sent.text
+    before = span.doc[max(span.sent.start, span.start - 3) : span.start].text
+    return f"{before} {span.text}" if _STYLE_PREFIX.search(before) else span.text
+
+
+def _is_difference(span: Span) -> bool:
+    """'outperforms it by 1.9 BLEU', '+1.2 AP', '2.0 AP points higher': a gap, not a result."""
+    doc, sent = span.doc, span.sent
+    before = doc[span.start - 1].lower_ if span.start > sent.start else ""
+    after = doc[span.end].lower_ if span.end < sent.end else ""
+    return before in _DELTA_BEFORE or after in _DELTA_AFTER
+
+
+def _cites_others(sentence: str) -> bool:
+    """A sentence that cites and never says 'we/our' reports someone else's number."""
+    return bool(context.CITATION.search(sentence)) and not context.OWN_WORK.search(sentence)
+
+
+def _resolve(metric: str, span: Span, values: list[float]) -> str | None:
+    """'map_?' is settled by the benchmark the sentence names; other '?' metrics by the span."""
+    text = span.sent.text if metric == "map_?" else span.text
+    return resolve_metric(metric, text, values[:1])
+
+
 def result_from_span(span: Span, evidence: Evidence, page_counts: Counter) -> ResultCandidate | None:
     """One result from a ``result`` span, or None when metric, value or benchmark is unclear."""
-    kind, metric = classify_header(span.text)
+    sentence = span.sent.text
+    if _is_difference(span) or _cites_others(sentence):
+        return None
+    kind, metric = classify_header(_metric_text(span))
     values = [float(v) for v in _VALUE.findall(span.text)]
     values = [v for v in values if 0 < v <= 100]
     if kind != "result" or metric is None or not values:
         return None
-    sentence = span.sent.text
-    metric = resolve_metric(metric, span.text, values[:1])
+    metric = _resolve(metric, span, values)
     benchmark = _benchmark(metric or "", sentence, page_counts) if metric else None
     if metric is None or benchmark is None or benchmark not in q.METRICS.get(metric, ()):
         return None
@@ -45,7 +92,7 @@ def result_from_span(span: Span, evidence: Evidence, page_counts: Counter) -> Re
     return ResultCandidate(
         benchmark=benchmark,
         metric=metric,
-        value=values[-1] if span.id_ == "result.metric_value.v1" else values[0],
+        value=values[-1] if _rule_name(span) in _METRIC_FIRST else values[0],
         raw_value=span.text,
         evidence=evidence,
         model=context.nearest_model(sentence, offset),
