@@ -22,6 +22,7 @@ from schema.records import Table
     ("text", "expected"),
     [
         ("Test error on CIFAR-10 and CIFAR-100", {"other:cifar-10", "other:cifar-100"}),
+        ("We evaluate on CIFAR-10.", {"other:cifar-10"}),
         ("Method | C10+ | C100+ | SVHN", {"other:cifar-10", "other:cifar-100", "other:svhn"}),
         ("Results on PASCAL VOC 2007 test", {"other:pascal-voc-2007"}),
         ("trained on VOC 07+12, tested on VOC 2012", {"other:pascal-voc-2007", "other:pascal-voc-2012"}),
