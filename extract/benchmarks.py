@@ -95,6 +95,8 @@ def training_examples(benchmark: str) -> int | None:
     return spec.get("training_examples") if spec else None
 
 
+NAMED_METRIC = "benchmark_?"  # the metric of the benchmark a header names, from its context
+
 # Column header -> (kind, metric). Order matters: the first match wins.
 _HEADER_RULES: list[tuple[str, str, str | None]] = [
     (r"(core|gpu|tpu\w*|device|chip)[- ]?(days|hours|years|hrs)", "device_time", None),
@@ -121,14 +123,14 @@ _HEADER_RULES: list[tuple[str, str, str | None]] = [
     (r"\bbpc\b|bits?\s*(/|per)\s*(char|character|dim|dimension)\b", "result", "bpc"),
     (r"\bppl\b|perplexity", "result", "perplexity"),
     (r"\bm-?iou\b|mean\s*iou\b|\biou\b", "result", "miou"),
-    (r"\b(super)?glue\s+score\b|^\s*score\s*$", "result", "score"),
+    (r"\b((super)?glue|average|avg\.?|overall)\s+score\b|^\s*score\s*$", "result", "score"),
     (r"\b(acc|accuracy)\b", "result", "accuracy_?"),
+    (r"^\s*(average|avg\.?|mean)\s*$", "result", NAMED_METRIC),  # over a benchmark's tasks
     (r"\b(err|error)\b", "result", "error_?"),
 ]
 _COMPILED = [(re.compile(p, re.IGNORECASE), k, m) for p, k, m in _HEADER_RULES]
 
 
-NAMED_METRIC = "benchmark_?"  # the metric of the benchmark a header names, from its context
 _NAME_ONLY_CHARS = 40  # a header, not a caption: "C10+", "CIFAR-100", "WMT'14 En-Fr"
 
 
@@ -188,6 +190,8 @@ def resolve_metric(metric: str, context: str, values: list[float]) -> str | None
     if metric == NAMED_METRIC:
         return _resolve_named(context, values)
     lower = context.lower()
+    if metric == "accuracy_?" and re.search(r"exact[- ]match", lower):
+        return "em"  # "exact match accuracy" is EM
     says_error = bool(re.search(r"\berr(or)?s?\b", lower))
     says_acc = bool(re.search(r"\bacc(uracy)?\b", lower))
     if says_error == says_acc:  # neither or both: judge by the values

@@ -121,3 +121,25 @@ def test_fr_en_bleu_is_not_en_fr():
     table = _table("Table 4: BLEU on WMT'14 French-English.", [["Model", "BLEU"], ["Ours", "11.5"]])
     results, _, _ = extract_from_table(table, Counter(), Counter({"wmt14-en-fr": 3}))
     assert [(r.benchmark, r.value) for r in results] == [("other:wmt14-fr-en", 11.5)]
+
+
+def test_language_before_the_dataset_name_is_the_language_task():
+    caption = "Table 2: German NER results (CoNLL-2003 test set). * marks external data"
+    assert set(benchmark_mentions(caption)) == {"other:conll2003-german"}
+    assert "conll2003" in excluded_benchmarks(caption)
+    assert set(benchmark_mentions("English NER results (CoNLL-2003 test set)")) == {"conll2003"}
+
+
+@pytest.mark.parametrize(
+    ("header", "context", "metric"),
+    [
+        ("Test Accuracy", "Table 5: Exact match accuracy on Natural Questions.", "em"),
+        ("Average", "Table 9: Massive Multitask Language Understanding (MMLU). Five-shot accuracy.",
+         "top1_accuracy"),
+        ("Avg.", "Table 1: GLUE test results.", "score"),
+        ("WSC Average Score", "Table 5: SuperGLUE test set results.", "score"),
+    ],
+)  # fmt: skip
+def test_averages_and_exact_match_accuracy(header, context, metric):
+    kind, raw = classify_header(header)
+    assert kind == "result" and resolve_metric(raw, f"{header} {context}", [60.0]) == metric
