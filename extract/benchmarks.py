@@ -124,6 +124,8 @@ _HEADER_RULES: list[tuple[str, str, str | None]] = [
     (r"\bppl\b|perplexity", "result", "perplexity"),
     (r"\bm-?iou\b|mean\s*iou\b|\biou\b", "result", "miou"),
     (r"\b((super)?glue|average|avg\.?|overall)\s+score\b|^\s*score\s*$", "result", "score"),
+    (r"\bmcc\b|matthews", "result", "mcc"),
+    (r"\bpearson\b|\(pc\)", "result", "pearson"),
     (r"\b(acc|accuracy)\b", "result", "accuracy_?"),
     (r"^\s*(average|avg\.?|mean)\s*$", "result", NAMED_METRIC),  # over a benchmark's tasks
     (r"\b(err|error)\b", "result", "error_?"),

@@ -84,3 +84,10 @@ def test_no_result(text):
 def test_the_sentence_s_own_benchmark_wins_over_the_page_s():
     got = _results("We obtain 82.3% top-1 accuracy on CIFAR-100.", Counter({"imagenet": 30}))
     assert got == {("other:cifar-100", "top1_accuracy", 82.3)}
+
+
+def test_an_overall_score_is_a_glue_score_only_where_glue_is_named():
+    assert _results("We also achieve an overall score of 72.8 on the GLUE benchmark.") == {
+        ("other:glue", "score", 72.8)
+    }
+    assert _results("Our model reaches an overall score of 72.8 on the test set.") == set()
