@@ -78,6 +78,12 @@ def benchmark_mentions(text: str) -> Counter:
     return Counter(name for name, _, _ in _specific(_matches(text)))
 
 
+def benchmark_spans(text: str) -> list[tuple[str, int, int]]:
+    """(benchmark, start, end) of each mention in ``text``, in reading order (look-alikes and
+    mentions inside a longer mention of another benchmark removed)."""
+    return sorted(_specific(_matches(text)), key=lambda match: match[1])
+
+
 def excluded_benchmarks(text: str) -> set[str]:
     """Benchmarks that ``text`` rules out by naming a look-alike ("SQuAD 2.0", "ImageNet-21k",
     "CoNLL-2003 German") without naming the benchmark itself."""
@@ -163,7 +169,7 @@ def _resolve_named(context: str, values: list[float]) -> str | None:
     """The metric of a column or row that only names its benchmark ("TriviaQA" under a caption
     saying F1): the first metric the context names that the first-named benchmark is reported
     in, else that benchmark's default metric."""
-    named = sorted(_specific(_matches(context)), key=lambda match: match[1])
+    named = benchmark_spans(context)
     if not named:
         return None
     benchmark = named[0][0]  # the header's: it comes first in the context

@@ -15,7 +15,8 @@ from collections import Counter
 from spacy.tokens import Span
 
 from extract import context
-from extract.benchmarks import benchmark_mentions, classify_header, excluded_benchmarks, resolve_metric
+from extract.benchmarks import benchmark_spans, classify_header, excluded_benchmarks, resolve_metric
+from extract.nlp import SPANS_KEY
 from schema import quantities as q
 from schema.records import Evidence, ResultCandidate
 
@@ -37,13 +38,39 @@ def _rule_name(span: Span) -> str:
     return parts[1] if len(parts) == 3 else span.id_
 
 
-def _benchmark(metric: str, sentence: str, page_counts: Counter) -> str | None:
+# "93.2 F1 on SQuAD 1.1", "84.5% on the ImageNet val set": only such words between a value and
+# the benchmark named after it (not "70.4% trained on the union of VOC 2007 and ...").
+_LEADS_TO_BENCHMARK = re.compile(
+    r"^[\s%)*,]*(?:(?:on|in|for|at|of|the|test|val|validation|dev|set|split|\()\s*){1,4}$",
+    re.IGNORECASE,
+)
+
+
+def _benchmark(metric: str, span: Span, page_counts: Counter) -> str | None:
+    """The benchmark the sentence names for this span (one named right after it: "on X",
+    else the nearest before it, else any), else the page's most mentioned; only benchmarks
+    reported in ``metric``."""
+    sentence = span.sent.text
     allowed = set(q.METRICS.get(metric, ())) - excluded_benchmarks(sentence)
-    for counts in (benchmark_mentions(sentence), page_counts):
-        hits = [b for b, _ in counts.most_common() if b in allowed]
-        if hits:
-            return hits[0]
-    return None
+    start = span.start_char - span.sent.start_char
+    end = span.end_char - span.sent.start_char
+    named = [(b, s, e) for b, s, e in benchmark_spans(sentence) if b in allowed]
+    following = [(s, b) for b, s, e in named if s >= end and _LEADS_TO_BENCHMARK.match(sentence[end:s])]
+    preceding = [(start - e, b) for b, s, e in named if e <= start]
+    for candidates in (following, preceding, [(0, b) for b, _, _ in named]):
+        if candidates:
+            return min(candidates)[1]
+    hits = [b for b, _ in page_counts.most_common() if b in allowed]
+    return hits[0] if hits else None
+
+
+def _inside_longer(span: Span) -> bool:
+    """'error of 3.57' inside 'top-5 error of 3.57': only the longer result span counts."""
+    return any(
+        other.label_ == span.label_ and other.start <= span.start and span.end <= other.end
+        and len(other) > len(span)
+        for other in span.doc.spans[SPANS_KEY]
+    )
 
 
 def _metric_text(span: Span) -> str:
@@ -77,7 +104,7 @@ def _resolve(metric: str, span: Span, values: list[float]) -> str | None:
 def result_from_span(span: Span, evidence: Evidence, page_counts: Counter) -> ResultCandidate | None:
     """One result from a ``result`` span, or None when metric, value or benchmark is unclear."""
     sentence = span.sent.text
-    if _is_difference(span) or _cites_others(sentence):
+    if _inside_longer(span) or _is_difference(span) or _cites_others(sentence):
         return None
     kind, metric = classify_header(_metric_text(span))
     values = [float(v) for v in _VALUE.findall(span.text)]
@@ -85,7 +112,7 @@ def result_from_span(span: Span, evidence: Evidence, page_counts: Counter) -> Re
     if kind != "result" or metric is None or not values:
         return None
     metric = _resolve(metric, span, values)
-    benchmark = _benchmark(metric or "", sentence, page_counts) if metric else None
+    benchmark = _benchmark(metric, span, page_counts) if metric else None
     if metric is None or benchmark is None or benchmark not in q.METRICS.get(metric, ()):
         return None
     offset = span.start_char - span.sent.start_char

@@ -91,3 +91,22 @@ def test_an_overall_score_is_a_glue_score_only_where_glue_is_named():
         ("other:glue", "score", 72.8)
     }
     assert _results("Our model reaches an overall score of 72.8 on the test set.") == set()
+
+
+def test_each_value_takes_the_benchmark_named_after_it():
+    got = _results("Our model achieves 93.2 F1 on SQuAD 1.1 and 89.3 F1 on SQuAD 2.0.")
+    assert got == {("squad1.1", "f1", 93.2), ("other:squad2.0", "f1", 89.3)}
+
+
+def test_a_benchmark_named_before_the_value():
+    got = _results("On CIFAR-100, our widest network reaches 17.2% test error.", Counter({"imagenet": 9}))
+    assert got == {("other:cifar-100", "top1_error", 17.2)}
+
+
+def test_a_shorter_span_inside_a_longer_one_adds_nothing():
+    assert _results("We achieve a top-5 error of 3.57% on ImageNet.") == {("imagenet", "top5_error", 3.57)}
+
+
+def test_a_training_set_named_after_the_value_is_not_its_benchmark():
+    text = "On the PASCAL VOC 2012 test set, our method has an mAP of 70.9% trained on VOC 2007 trainval."
+    assert _results(text) == {("other:pascal-voc-2012", "map", 70.9)}
