@@ -126,6 +126,8 @@ _HEADER_RULES: list[tuple[str, str, str | None]] = [
     (r"\bem\b|exact\s*match", "result", "em"),
     (r"\bf1\b|f-?score|f-?measure", "result", "f1"),
     (r"\bbleu\b", "result", "bleu"),
+    (r"(?-i:\bWER\b)|word\s+error\s+rate", "result", "wer"),
+    (r"(?-i:\bPER\b)|phone(me)?\s+error\s+rate", "result", "per"),
     (r"\bbpc\b|bits?\s*(/|per)\s*(char|character|dim|dimension)\b", "result", "bpc"),
     (r"\bppl\b|perplexity", "result", "perplexity"),
     (r"\bm-?iou\b|mean\s*iou\b|\biou\b", "result", "miou"),

@@ -28,7 +28,11 @@ _METRIC_FIRST = ("metric_value", "metric_clause_value", "metric_from_to", "score
 _SPREAD_ONLY = ("value_spread",)
 # A metric named right before the span in a more specific form ("PASCAL-style mAP" is AP50).
 _STYLE_PREFIX = re.compile(r"\b(pascal|voc|coco)\s*-?\s*style\s*$", re.IGNORECASE)
-_DELTA_BEFORE = {"by", "+", "+/-"}
+_DELTA_BEFORE = {"by", "+", "+/-", "like"}
+_CHANGE_VERB = re.compile(r"^(upgrad|improv|boost|gain|increas|decreas|reduc|drop|lower|rais)\w*$")
+_ATTRIBUTION = re.compile(
+    r"^\W{0,3}(\w+\W+){0,2}?(reported\s+)?(by|of|from|in)\s+([A-Z][\w-]*\s*(\[\d|\(\d|et al)|[A-Z][a-z]+ et al)"
+)
 _DELTA_AFTER = {"points", "point", "pp", "pts", "higher", "lower", "better", "worse", "more",
                 "less", "improvement", "gain", "gains", "drop", "increase", "decrease"}  # fmt: skip
 
@@ -83,11 +87,22 @@ def _metric_text(span: Span) -> str:
 
 
 def _is_difference(span: Span) -> bool:
-    """'outperforms it by 1.9 BLEU', '+1.2 AP', '2.0 AP points higher': a gap, not a result."""
+    """'outperforms it by 1.9 BLEU', 'upgrades 1.1% top-1 accuracy', '+1.2 AP', '2.0 AP points
+    higher', 'a gain of 0.5-1.0 F1': a gap or a range, not a result."""
     doc, sent = span.doc, span.sent
-    before = doc[span.start - 1].lower_ if span.start > sent.start else ""
+    before = [t.lower_ for t in doc[max(sent.start, span.start - 2) : span.start]]
     after = doc[span.end].lower_ if span.end < sent.end else ""
-    return before in _DELTA_BEFORE or after in _DELTA_AFTER
+    if after in _DELTA_AFTER or (before and before[-1] in _DELTA_BEFORE):
+        return True
+    if span[0].like_num and before and before[-1] in ("-", "–", "to") and len(before) == 2:
+        return before[0].replace(".", "", 1).isdigit()  # the upper end of "0.5-1.0 F1"
+    return any(_CHANGE_VERB.match(word) for word in before)
+
+
+def _attributed(span: Span) -> bool:
+    """'(50.3 mIoU by SETR [73])', '49.7 EM reported by Chen et al.': someone else's number."""
+    tail = span.doc.text[span.end_char : min(span.sent.end_char, span.end_char + 40)]
+    return bool(_ATTRIBUTION.match(tail))
 
 
 def _cites_others(sentence: str) -> bool:
@@ -104,7 +119,7 @@ def _resolve(metric: str, span: Span, values: list[float]) -> str | None:
 def result_from_span(span: Span, evidence: Evidence, page_counts: Counter) -> ResultCandidate | None:
     """One result from a ``result`` span, or None when metric, value or benchmark is unclear."""
     sentence = span.sent.text
-    if _inside_longer(span) or _is_difference(span) or _cites_others(sentence):
+    if _inside_longer(span) or _is_difference(span) or _attributed(span) or _cites_others(sentence):
         return None
     kind, metric = classify_header(_metric_text(span))
     values = [float(v) for v in _VALUE.findall(span.text)]

@@ -74,6 +74,8 @@ def test_one_mention_counts_once_however_many_patterns_find_it():
         ("enwik8", "Table 3: Comparison with prior work", [1.0], "bpc"),
         ("Test PPL", "Table 1: WikiText-103", [18.0], "perplexity"),
         ("mIoU (%)", "Table 4: ADE20K", [50.0], "miou"),
+        ("test-other", "Table 3: WER on LibriSpeech", [4.1], "wer"),
+        ("PER", "Table 2: TIMIT core test set", [17.7], "per"),
     ],
 )  # fmt: skip
 def test_header_metric_settled_from_its_context(header, context, values, metric):
@@ -143,3 +145,7 @@ def test_language_before_the_dataset_name_is_the_language_task():
 def test_averages_and_exact_match_accuracy(header, context, metric):
     kind, raw = classify_header(header)
     assert kind == "result" and resolve_metric(raw, f"{header} {context}", [60.0]) == metric
+
+
+def test_per_as_a_word_is_not_a_phone_error_rate():
+    assert classify_header("Time per image (ms)") == (None, None)

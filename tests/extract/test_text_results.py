@@ -110,3 +110,22 @@ def test_a_shorter_span_inside_a_longer_one_adds_nothing():
 def test_a_training_set_named_after_the_value_is_not_its_benchmark():
     text = "On the PASCAL VOC 2012 test set, our method has an mAP of 70.9% trained on VOC 2007 trainval."
     assert _results(text) == {("other:pascal-voc-2012", "map", 70.9)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our variant upgrades 1.1% top-1 accuracy on ImageNet.",
+        "We measure a gain of about 0.5-1.0 F1 on CoQA from the overlap.",
+        "Our model reaches 53.5 mIoU on ADE20K, surpassing the previous best (50.3 mIoU by SETR [73]).",
+        "Our model achieves 59.1 EM, well above the 49.7 EM reported by Chen et al. on SQuAD.",
+    ],
+)
+def test_changes_ranges_and_attributed_numbers_are_not_results(text):
+    values = {value for _, _, value in _results(text)}
+    assert not values & {1.1, 0.5, 1.0, 50.3, 49.7}
+
+
+def test_own_number_beside_an_attributed_one_is_kept():
+    text = "Our model reaches 53.5 mIoU on ADE20K, surpassing the previous best (50.3 mIoU by SETR [73])."
+    assert _results(text) == {("other:ade20k", "miou", 53.5)}
