@@ -43,6 +43,8 @@ from schema.records import Table
         ("a race condition between workers", set()),
         ("the GLUE benchmark and SuperGLUE", {"other:glue", "other:superglue"}),
         ("Kinetics-400 and Kinetics-600", {"other:kinetics-400", "other:kinetics-600"}),
+        ("Table 3: AG, DBpedia, Yelp-bi", {"other:ag-news", "other:dbpedia", "other:yelp-review-polarity"}),
+        ("an ag of the data", set()),
         ("ADE20K val mIoU", {"other:ade20k"}),
     ],
 )  # fmt: skip
