@@ -175,19 +175,14 @@ def _resolve_named(context: str, values: list[float]) -> str | None:
     if not named:
         return None
     benchmark = named[0][0]  # the header's: it comes first in the context
-    allowed = _metrics_of(benchmark)
+    allowed = [m for m, benchmarks in q.METRICS.items() if benchmark in benchmarks]
     for pattern, kind, metric in _COMPILED:
         if kind == "result" and metric and pattern.search(context):
             resolved = resolve_metric(metric, context, values)
             if resolved in allowed:
                 return resolved
     default = default_metric(benchmark)
-    return resolve_metric(default, context, values) if default and default != NAMED_METRIC else None
-
-
-def _metrics_of(benchmark: str) -> list[str]:
-    spec = catalog()["benchmarks"].get(benchmark)
-    return list(spec.get("metrics", [])) if spec else []
+    return resolve_metric(default, context, values) if default else None
 
 
 def resolve_metric(metric: str, context: str, values: list[float]) -> str | None:

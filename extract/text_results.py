@@ -2,9 +2,10 @@
 
 The span (rule label ``result``) gives the value and usually the metric; a span that is only a
 value with its spread ("98.46% ± 0.02%") takes the metric its sentence names. The sentence,
-else its page, must name a benchmark the metric belongs to. Sentences that report someone
-else's number (a citation and no "we/our") and differences ("by 1.9 BLEU", "2 AP points
-higher") are not results.
+else its page, must name a benchmark the metric belongs to: the one named right after the
+value ("on X"), else the nearest before it. Sentences that report someone else's number (a
+citation and no "we/our"), numbers attributed to another work ("50.3 mIoU by SETR [73]") and
+differences ("by 1.9 BLEU", "2 AP points higher") are not results.
 """
 
 from __future__ import annotations
@@ -31,23 +32,22 @@ _STYLE_PREFIX = re.compile(r"\b(pascal|voc|coco)\s*-?\s*style\s*$", re.IGNORECAS
 _DELTA_BEFORE = {"by", "+", "+/-", "like"}
 _CHANGE_VERB = re.compile(r"^(upgrad|improv|boost|gain|increas|decreas|reduc|drop|lower|rais)\w*$")
 _ATTRIBUTION = re.compile(
-    r"^\W{0,3}(\w+\W+){0,2}?(reported\s+)?(by|of|from|in)\s+([A-Z][\w-]*\s*(\[\d|\(\d|et al)|[A-Z][a-z]+ et al)"
+    r"^\W{0,3}(\w+\W+){0,2}?(reported\s+)?(by|of|from|in)\s+"
+    r"([A-Z][\w-]*\s*(\[\d|\(\d|et al)|[A-Z][a-z]+ et al)"
 )
 _DELTA_AFTER = {"points", "point", "pp", "pts", "higher", "lower", "better", "worse", "more",
                 "less", "improvement", "gain", "gains", "drop", "increase", "decrease"}  # fmt: skip
-
-
-def _rule_name(span: Span) -> str:
-    parts = span.id_.split(".")
-    return parts[1] if len(parts) == 3 else span.id_
-
-
 # "93.2 F1 on SQuAD 1.1", "84.5% on the ImageNet val set": only such words between a value and
 # the benchmark named after it (not "70.4% trained on the union of VOC 2007 and ...").
 _LEADS_TO_BENCHMARK = re.compile(
     r"^[\s%)*,]*(?:(?:on|in|for|at|of|the|test|val|validation|dev|set|split|\()\s*){1,4}$",
     re.IGNORECASE,
 )
+
+
+def _rule_name(span: Span) -> str:
+    parts = span.id_.split(".")
+    return parts[1] if len(parts) == 3 else span.id_
 
 
 def _benchmark(metric: str, span: Span, page_counts: Counter) -> str | None:
@@ -59,7 +59,9 @@ def _benchmark(metric: str, span: Span, page_counts: Counter) -> str | None:
     start = span.start_char - span.sent.start_char
     end = span.end_char - span.sent.start_char
     named = [(b, s, e) for b, s, e in benchmark_spans(sentence) if b in allowed]
-    following = [(s, b) for b, s, e in named if s >= end and _LEADS_TO_BENCHMARK.match(sentence[end:s])]
+    following = [
+        (s, b) for b, s, _ in named if s >= end and _LEADS_TO_BENCHMARK.match(sentence[end:s])
+    ]
     preceding = [(start - e, b) for b, s, e in named if e <= start]
     for candidates in (following, preceding, [(0, b) for b, _, _ in named]):
         if candidates:
@@ -116,7 +118,9 @@ def _resolve(metric: str, span: Span, values: list[float]) -> str | None:
     return resolve_metric(metric, text, values[:1])
 
 
-def result_from_span(span: Span, evidence: Evidence, page_counts: Counter) -> ResultCandidate | None:
+def result_from_span(
+    span: Span, evidence: Evidence, page_counts: Counter
+) -> ResultCandidate | None:
     """One result from a ``result`` span, or None when metric, value or benchmark is unclear."""
     sentence = span.sent.text
     if _inside_longer(span) or _is_difference(span) or _attributed(span) or _cites_others(sentence):

@@ -100,8 +100,8 @@ def error_rate(benchmark: str | None, metric: str, value: float | None) -> float
 
     ``benchmark`` is checked against the metric's benchmarks when both are known (a BLEU on
     ImageNet is a mistake: ValueError); ``other:<name>`` benchmarks (catalogued or not) accept
-    any vocabulary metric. None for a missing or non-finite value; UnknownMetricError for a metric outside
-    the vocabulary.
+    any vocabulary metric. None for a missing or non-finite value; UnknownMetricError for a
+    metric outside the vocabulary.
     """
     spec = metric_spec(metric)
     if value is None or not math.isfinite(float(value)):

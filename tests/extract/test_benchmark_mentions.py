@@ -25,7 +25,8 @@ from schema.records import Table
         ("We evaluate on CIFAR-10.", {"other:cifar-10"}),
         ("Method | C10+ | C100+ | SVHN", {"other:cifar-10", "other:cifar-100", "other:svhn"}),
         ("Results on PASCAL VOC 2007 test", {"other:pascal-voc-2007"}),
-        ("trained on VOC 07+12, tested on VOC 2012", {"other:pascal-voc-2007", "other:pascal-voc-2012"}),
+        ("trained on VOC 07+12, tested on VOC 2012",
+         {"other:pascal-voc-2007", "other:pascal-voc-2012"}),
         ("F1 on CoNLL-2003 German NER", {"other:conll2003-german"}),
         ("the CoNLL 2002 Spanish shared task", {"other:conll2002-spanish"}),
         ("CoNLL-2000 chunking", {"other:conll2000-chunking"}),
@@ -43,7 +44,8 @@ from schema.records import Table
         ("a race condition between workers", set()),
         ("the GLUE benchmark and SuperGLUE", {"other:glue", "other:superglue"}),
         ("Kinetics-400 and Kinetics-600", {"other:kinetics-400", "other:kinetics-600"}),
-        ("Table 3: AG, DBpedia, Yelp-bi", {"other:ag-news", "other:dbpedia", "other:yelp-review-polarity"}),
+        ("Table 3: AG, DBpedia, Yelp-bi",
+         {"other:ag-news", "other:dbpedia", "other:yelp-review-polarity"}),
         ("an ag of the data", set()),
         ("ADE20K val mIoU", {"other:ade20k"}),
     ],
@@ -69,7 +71,8 @@ def test_one_mention_counts_once_however_many_patterns_find_it():
     [
         ("mAP", "Table 2: Detection results on PASCAL VOC 2007 test", [70.0], "map"),
         ("mAP", "Table 3: Object detection on COCO test-dev", [40.0], "box_ap"),
-        ("C10+", "Table 2: Error rates (%) on CIFAR and SVHN. Params in millions", [4.0], "top1_error"),
+        ("C10+", "Table 2: Error rates (%) on CIFAR and SVHN. Params in millions", [4.0],
+         "top1_error"),
         ("CIFAR-100", "Table 6: Comparison with other models", [82.0], "top1_accuracy"),
         ("TriviaQA", "Table 8: F1 on the test sets", [77.0], "f1"),
         ("TriviaQA", "Table 8: Leaderboard results", [77.0], "em"),
@@ -102,7 +105,8 @@ def test_voc_map_table_is_voc_even_when_the_paper_is_about_coco():
     )
     coco = Counter({"coco": 9})
     results, _, _ = extract_from_table(table, coco, coco)
-    assert {(r.benchmark, r.metric, r.value) for r in results} == {("other:pascal-voc-2007", "map", 70.0)}
+    got = {(r.benchmark, r.metric, r.value) for r in results}
+    assert got == {("other:pascal-voc-2007", "map", 70.0)}
 
 
 def test_benchmark_columns_under_an_error_caption():
@@ -116,7 +120,8 @@ def test_benchmark_columns_under_an_error_caption():
 
 
 def test_german_ner_f1_is_not_conll2003():
-    table = _table("Table 2: F1 on the CoNLL-2003 German NER test set.", [["Model", "F1"], ["Ours", "78.76"]])
+    rows = [["Model", "F1"], ["Ours", "78.76"]]
+    table = _table("Table 2: F1 on the CoNLL-2003 German NER test set.", rows)
     results, _, _ = extract_from_table(table, Counter({"conll2003": 4}), Counter({"conll2003": 12}))
     assert [(r.benchmark, r.value) for r in results] == [("other:conll2003-german", 78.76)]
 
