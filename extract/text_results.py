@@ -24,7 +24,9 @@ from schema.records import Evidence, ResultCandidate
 TEXT_RESULT_CONFIDENCE = 0.45
 _VALUE = re.compile(r"\b\d{1,3}(?:\.\d+)?\b")
 # Rules whose span names the metric first and the value last ("an F1 score of 93.2").
-_METRIC_FIRST = ("metric_value", "metric_clause_value", "metric_from_to", "score_value")
+_METRIC_FIRST = (
+    "metric_value", "metric_clause_value", "metric_from_to", "score_value", "metric_and_value"
+)
 # Rules whose span is a value and its spread: the metric comes from the sentence.
 _SPREAD_ONLY = ("value_spread",)
 # A metric named right before the span in a more specific form ("PASCAL-style mAP" is AP50).

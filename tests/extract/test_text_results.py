@@ -139,3 +139,8 @@ def test_changes_ranges_and_attributed_numbers_are_not_results(text):
 def test_own_number_beside_an_attributed_one_is_kept():
     text = "Our model reaches 53.5 mIoU on ADE20K, beating the best (50.3 mIoU by SETR [73])."
     assert _results(text) == {("other:ade20k", "miou", 53.5)}
+
+
+def test_a_second_value_joined_by_and_takes_the_first_value_s_metric():
+    text = "On ImageNet our baseline has 22.0% validation error, and the new variant has 21.4%."
+    assert _results(text) == {("imagenet", "top1_error", 22.0), ("imagenet", "top1_error", 21.4)}
