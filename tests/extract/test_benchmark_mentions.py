@@ -36,6 +36,7 @@ from schema.records import Table
         ("SQuAD v1.1 and SQuAD v2.0", {"squad1.1", "other:squad2.0"}),
         ("WMT'14 French-English", {"other:wmt14-fr-en"}),
         ("WMT 2014 English-to-French", {"wmt14-en-fr"}),
+        ("WMT 2014 German-English", {"other:wmt14-de-en"}),
         ("WMT NewsTest 2015 En-De", {"other:wmt15-en-de"}),
         ("WMT'16 English-Romanian", {"other:wmt16-en-ro"}),
         ("bits per character on enwik8 and text8", {"other:enwik8", "other:text8"}),
