@@ -54,6 +54,20 @@ def canonical_metric(name: str) -> str | None:
     return _synonyms().get(_key(name))
 
 
+@cache
+def metric_benchmarks() -> dict[str, tuple[str, ...]]:
+    """metric -> the benchmarks reported in it (catalog order), from each benchmark's 'metrics'.
+
+    ``schema.quantities.METRICS`` is this mapping, so the catalog is the one place a benchmark
+    gains a metric; every catalogued metric is a key, even one no benchmark lists yet.
+    """
+    out: dict[str, list[str]] = {metric: [] for metric in catalog()["metrics"]}
+    for benchmark, spec in catalog()["benchmarks"].items():
+        for metric in spec.get("metrics", []):
+            out[metric].append(benchmark)
+    return {metric: tuple(names) for metric, names in out.items()}
+
+
 def metric_spec(metric: str) -> dict[str, Any]:
     spec = catalog()["metrics"].get(metric)
     if spec is None:
@@ -85,14 +99,15 @@ def error_rate(benchmark: str | None, metric: str, value: float | None) -> float
     """Error in percent points: ``value`` for error metrics, ``100 - value`` for scores.
 
     ``benchmark`` is checked against the metric's benchmarks when both are known (a BLEU on
-    ImageNet is a mistake: ValueError); ``other:<name>`` benchmarks accept any vocabulary
-    metric. None for a missing or non-finite value; UnknownMetricError for a metric outside
-    the vocabulary.
+    ImageNet is a mistake: ValueError); ``other:<name>`` benchmarks (catalogued or not) accept
+    any vocabulary metric. None for a missing or non-finite value; UnknownMetricError for a
+    metric outside the vocabulary.
     """
     spec = metric_spec(metric)
     if value is None or not math.isfinite(float(value)):
         return None
-    if benchmark and not benchmark.startswith("other:") and benchmark not in spec["benchmarks"]:
+    known = metric_benchmarks()[metric]
+    if benchmark and not benchmark.startswith("other:") and benchmark not in known:
         raise ValueError(f"metric {metric!r} does not belong to benchmark {benchmark!r}")
     if spec.get("error", "100 - value") == "value":
         return float(value)

@@ -5,6 +5,8 @@ Every other module imports names from here, so a spelling lives in exactly one p
 
 from __future__ import annotations
 
+from schema.benchmarks import metric_benchmarks
+
 # Quantities (also used as spaCy span labels and as DB enum values).
 PARAM_COUNT = "param_count"
 FLOPS_PER_FORWARD = "flops_per_forward"
@@ -16,19 +18,9 @@ QUANTITIES = (PARAM_COUNT, FLOPS_PER_FORWARD, HARDWARE, DURATION, EPOCHS, RESULT
 
 BENCHMARKS = ("imagenet", "coco", "squad1.1", "conll2003", "wmt14-en-de", "wmt14-en-fr")
 
-# metric -> benchmarks it belongs to
-METRICS: dict[str, tuple[str, ...]] = {
-    "top1_accuracy": ("imagenet",),
-    "top5_accuracy": ("imagenet",),
-    "top1_error": ("imagenet",),
-    "top5_error": ("imagenet",),
-    "box_ap": ("coco",),
-    "ap50": ("coco",),
-    "ap75": ("coco",),
-    "em": ("squad1.1",),
-    "f1": ("squad1.1", "conll2003"),
-    "bleu": ("wmt14-en-de", "wmt14-en-fr"),
-}
+# metric -> benchmarks it belongs to: the DESIGN six and the catalogued ``other:<slug>``
+# benchmarks (schema/data/benchmarks.json, each benchmark's "metrics").
+METRICS: dict[str, tuple[str, ...]] = metric_benchmarks()
 
 # accuracy <-> error pairs (value_error = 100 - value_accuracy)
 COMPLEMENT_METRICS = {
