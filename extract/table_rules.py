@@ -345,7 +345,10 @@ def extract_from_table(
     caption_kind, caption_metric = classify_header(table.caption)
     for c in range(1, len(headers)):
         kind, metric = header_metric(headers[c])
-        if kind is None and caption_kind == "result" and benchmark_mentions(headers[c]):
+        if kind in (None, "result") and caption_kind == "duration" and _time_cells(table, c):
+            # a training-time table's columns are often headed by their dataset ("CIFAR10+")
+            kind = "duration"
+        elif kind is None and caption_kind == "result" and benchmark_mentions(headers[c]):
             kind, metric = caption_kind, caption_metric
         elif (
             kind is None
@@ -353,8 +356,6 @@ def extract_from_table(
             and _named_in_caption(headers[c], table.caption)
         ):
             kind, metric = caption_kind, caption_metric
-        elif kind is None and caption_kind == "duration" and _time_cells(table, c):
-            kind = "duration"
         elif kind is None:
             kind, metric = _named_column(headers[c])
         if kind == "result" and metric:

@@ -98,6 +98,8 @@ def test_transposed_table_reads_benchmark_rows_per_model_column() -> None:
     assert {(r.benchmark, r.metric, r.value, r.model) for r in results} == {
         ("squad1.1", "f1", 90.9, "BERT"),
         ("squad1.1", "f1", 92.2, "Ours"),
+        ("other:mnli", "top1_accuracy", 86.6, "BERT"),
+        ("other:mnli", "top1_accuracy", 88.0, "Ours"),
     }
 
 
@@ -155,12 +157,19 @@ def test_column_named_by_its_benchmark_reads_pairs_with_f1_the_larger() -> None:
     assert {(r.benchmark, r.metric, r.value) for r in results} == {
         ("squad1.1", "f1", 94.5),
         ("squad1.1", "em", 89.0),
+        ("other:squad2.0", "f1", 88.8),  # never squad1.1
+        ("other:squad2.0", "em", 86.1),
     }
     assert {r.model for r in results} == {"XLNet"}
 
 
-def test_column_named_by_no_benchmark_gives_nothing() -> None:
+def test_column_named_by_a_catalog_benchmark_takes_its_default_metric() -> None:
     t = table(["Models", "RACE test"], ["XLNet", "81.8"], caption="State-of-the-art results.")
+    assert results_of(t) == {("other:race", "top1_accuracy", 81.8)}
+
+
+def test_column_named_by_no_benchmark_gives_nothing() -> None:
+    t = table(["Models", "Zorblat test"], ["XLNet", "81.8"], caption="State-of-the-art results.")
     assert results_of(t) == set()
 
 
@@ -233,3 +242,13 @@ def test_cells_with_counts_and_footnote_letters() -> None:
     assert cell_values("33.8 [9]") == [33.8]
     assert cell_values("35.0d") == [35.0]
     assert cell_values("[9]") == []
+
+
+def test_a_training_time_column_headed_by_its_dataset_is_a_duration() -> None:
+    t = table(
+        ["Model", "CIFAR10+", "SVHN"], ["Plain net", "10h 5m", "20h 10m"],
+        caption="Training time of the networks on each dataset.",
+    )  # fmt: skip
+    results, _, runs = extract_from_table(t, Counter(), Counter())
+    assert not results
+    assert sorted(round(r.duration_hours, 2) for r in runs) == [10.08, 20.17]
