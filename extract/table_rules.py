@@ -11,6 +11,7 @@ import re
 from collections import Counter
 
 from extract.benchmarks import (
+    catalog,
     benchmark_mentions,
     classify_header,
     default_metric,
@@ -126,8 +127,11 @@ def _column_values(table: Table, c: int) -> list[float]:
     return [v for row in table.rows[1:] if c < len(row) for v in cell_values(row[c])]
 
 
-def _fraction_scale(values: list[float]) -> float:
-    """Accuracy printed as a fraction (0.790) is read in percent points."""
+def _fraction_scale(values: list[float], metric: str) -> float:
+    """A percent metric printed as a fraction (0.790) is read in percent points; bits per
+    character or perplexity below 1 are what they say."""
+    if not catalog()["metrics"].get(metric, {}).get("unit", "").startswith("percent"):
+        return 1.0
     return 100.0 if values and max(values) <= 1.0 and min(values) > 0.05 else 1.0
 
 
@@ -167,12 +171,15 @@ def _results(table: Table, c: int, metric: str, levels: list[Counter]) -> list[R
         return []
     column_level = benchmark_mentions(header)
     excluded = excluded_benchmarks(header) | excluded_benchmarks(table.caption)
-    benchmark = _benchmark_for(metric, [column_level, *levels], excluded)
+    if column_level:  # a column that names its benchmark never borrows the caption's
+        benchmark = _benchmark_for(metric, [column_level], excluded)
+    else:
+        benchmark = _benchmark_for(metric, levels, excluded)
     if benchmark is None:
         return []
     out = []
     rule = f"{RULE_PREFIX}.{table.method}.result.v1"
-    scale = _fraction_scale(_column_values(table, c))
+    scale = _fraction_scale(_column_values(table, c), metric)
     pair_metrics = _slash_metrics(header, metric)
     for r, row in enumerate(table.rows[1:], 1):
         values = cell_values(row[c]) if c < len(row) else []
@@ -448,7 +455,7 @@ def _transposed(table: Table, levels: list[Counter]) -> list[ResultCandidate]:
             benchmark = _benchmark_for(metric or "", [benchmark_mentions(row[0]), *levels])
         if metric is None or benchmark is None:
             continue
-        scale = _fraction_scale([v for _, v in values])
+        scale = _fraction_scale([v for _, v in values], metric)
         for c, value in values:
             model = _CITATION.sub("", headers[c] if c < len(headers) else "").strip() or None
             out.append(ResultCandidate(

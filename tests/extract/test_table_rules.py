@@ -252,3 +252,15 @@ def test_a_training_time_column_headed_by_its_dataset_is_a_duration() -> None:
     results, _, runs = extract_from_table(t, Counter(), Counter())
     assert not results
     assert sorted(round(r.duration_hours, 2) for r in runs) == [10.08, 20.17]
+
+
+def test_fractions_become_percent_points_only_for_percent_metrics() -> None:
+    acc = table(["Model", "Top-1 acc."], ["Net-A", "0.781"], ["Net-B", "0.802"], caption="ImageNet.")
+    assert results_of(acc) == {("imagenet", "top1_accuracy", 78.1), ("imagenet", "top1_accuracy", 80.2)}
+    bpc = table(["Model", "Bits/char"], ["Net-A", "0.99"], ["Net-B", "0.98"], caption="enwik8 test.")
+    assert {value for _, _, value in results_of(bpc)} == {0.99, 0.98}
+
+
+def test_a_column_naming_its_benchmark_never_falls_back_to_the_caption() -> None:
+    t = table(["Model", "RACE F1"], ["Net-A", "71.0"], caption="Results on SQuAD v1.1 and RACE.")
+    assert results_of(t) == set()  # RACE takes no F1; the value is not SQuAD's
