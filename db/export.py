@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from db.compute import PaperCompute, load_rows, paper_compute_from_rows, tokens
 from db.effective import effective_compute_rows, effective_frames
 from db.engine import session_scope
+from schema.benchmarks import UnknownMetricError, direction, metric_spec
 from schema.tables import Paper, Run
 
 log = logging.getLogger(__name__)
@@ -204,11 +205,15 @@ def error_rate(metric: str | None, value: float | None) -> float | None:
     if metric is None or value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     name = metric.lower()
-    if _ERROR_METRICS.search(name):
-        return float(value)
-    if _HIGHER_IS_BETTER.search(name):
-        return round(100.0 - float(value), 9)
-    return None
+    try:  # a catalogued metric says how (schema/data/benchmarks.json); bpc, perplexity: none
+        spec = metric_spec(name)
+    except UnknownMetricError:  # curator free text: judged by its name
+        if _ERROR_METRICS.search(name):
+            return float(value)
+        return round(100.0 - float(value), 9) if _HIGHER_IS_BETTER.search(name) else None
+    if not str(spec.get("unit", "")).startswith("percent"):
+        return None
+    return float(value) if spec.get("error") == "value" else round(100.0 - float(value), 9)
 
 
 def _num(value: Any) -> float | None:
@@ -252,7 +257,10 @@ def _curated_inputs(
 
 def _lower_is_better(metric: str) -> bool:
     name = metric.lower()
-    return bool(_ERROR_METRICS.search(name)) or name in ("perplexity", "bpc", "bits_per_char")
+    try:
+        return direction(name) < 0
+    except UnknownMetricError:
+        return bool(_ERROR_METRICS.search(name)) or name in ("perplexity", "bpc", "bits_per_char")
 
 
 # Results below this confidence are other papers' models quoted for comparison (extraction

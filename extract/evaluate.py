@@ -285,7 +285,7 @@ OTHER_METRIC_ALIASES = {
     "accuracy": "top1_accuracy", "acc": "top1_accuracy", "top1": "top1_accuracy",
     "error": "top1_error", "err": "top1_error", "error_rate": "top1_error",
     "bits_per_char": "bpc", "bits_per_character": "bpc", "ppl": "perplexity",
-    "mean_ap": "map", "miou": "miou", "mean_iou": "miou",
+    "mean_ap": "map", "miou": "miou", "mean_iou": "miou", "ap": "map", "box_ap": "map",
 }  # fmt: skip
 
 

@@ -7,7 +7,7 @@ import hashlib
 from extract.rules_loader import ruleset_sha256
 
 # Bump when extraction code changes behaviour; with the rules hash it keys re-extraction.
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"
 
 
 def extractor_key() -> str:

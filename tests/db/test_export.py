@@ -253,6 +253,10 @@ def test_empty_database_exports(engine, tmp_path):
         ("f1", 93.2, 6.8),
         ("error", 3.5, 3.5),
         ("perplexity", 18.3, None),
+        ("bpc", 0.99, None),
+        ("wer", 5.2, 5.2),  # word error rate: lower is better, the value is the error
+        ("map", 80.1, 19.9),
+        ("mask_ap", 37.0, 63.0),  # not catalogued: judged by its name
     ],
 )
 def test_error_rate(metric, value, expected):
