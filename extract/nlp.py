@@ -34,6 +34,35 @@ def hardware_tagger(doc: Doc) -> Doc:
     return doc
 
 
+# Abbreviations whose full stop ends no sentence when lower-case words, numbers or a citation
+# follow: "Smith et al. [12] trained ...", "see Fig. 3", "Eq. 2", "compared vs. 8 GPUs".
+_ABBREVIATIONS = frozenset(
+    {"al", "fig", "figs", "eq", "eqs", "sec", "secs", "tab", "no", "vs", "cf", "approx", "ref",
+     "refs", "resp", "e.g", "i.e", "appx", "app"}
+)  # fmt: skip
+_BRACKETS = frozenset("[(")
+
+
+def _after_abbreviation(doc: Doc, i: int) -> bool:
+    j = i - 1
+    while j >= 0 and doc[j].text in _BRACKETS:
+        j -= 1
+    if j < 0:
+        return False
+    word = doc[j - 1].lower_ if doc[j].text == "." and j > 0 else doc[j].lower_.rstrip(".")
+    return word in _ABBREVIATIONS and (doc[j].text == "." or doc[j].text.endswith("."))
+
+
+@Language.component("paperflops_abbreviations")
+def keep_abbreviations(doc: Doc) -> Doc:
+    """Undo sentence breaks the sentencizer puts after "et al.", "Fig." and the like, unless a
+    capitalised word follows (a new sentence after all): a citation stays in its clause."""
+    for i, token in enumerate(doc):
+        if i and token.is_sent_start and not token.text[:1].isupper() and _after_abbreviation(doc, i):
+            token.is_sent_start = False
+    return doc
+
+
 @lru_cache(maxsize=1)
 def build_nlp() -> Language:
     """The rule pipeline (cached per process)."""
@@ -41,6 +70,7 @@ def build_nlp() -> Language:
     infixes = [*nlp.Defaults.infixes, _GLUED_SENTENCE_END]
     nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
     nlp.add_pipe("sentencizer")
+    nlp.add_pipe("paperflops_abbreviations")
     nlp.add_pipe("paperflops_hardware_tagger")
     ruler = nlp.add_pipe(
         "span_ruler", config={"spans_key": SPANS_KEY, "validate": True, "overwrite": False}

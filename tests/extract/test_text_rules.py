@@ -204,3 +204,23 @@ def test_glued_sentences_are_judged_apart() -> None:
         "a similar training with another network [40] is 20% slower."
     )
     assert 37.0 in _hours(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Following Smith et al. [12] trained their model on 32 GPUs for two weeks.",
+        "The baseline of Jones et al. (2019) was trained on 64 GPUs for two weeks.",
+    ],
+)
+def test_a_citation_after_et_al_stays_in_its_sentence(text: str) -> None:
+    """The sentencizer's break after "al." would leave "12] trained ... 32 GPUs" uncited."""
+    assert not _hardware(text) and not _hours(text)
+    assert any(r.hardware == "gpu-unspecified" for r in _runs(text))  # read, then judged
+
+
+def test_figure_and_equation_abbreviations_end_no_sentence() -> None:
+    from extract.nlp import build_nlp
+
+    doc = build_nlp()("As Fig. 3 shows, we train by Eq. 2 on 8 GPUs. Then we stop.")
+    assert [s.text for s in doc.sents] == ["As Fig. 3 shows, we train by Eq. 2 on 8 GPUs.", "Then we stop."]
