@@ -5,20 +5,12 @@ Vocabulary and mention patterns are data: ``schema/data/benchmarks.json``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from functools import lru_cache
-from pathlib import Path
 
 from schema import quantities as q
-
-DATA = Path(__file__).resolve().parents[1] / "schema" / "data" / "benchmarks.json"
-
-
-@lru_cache(maxsize=1)
-def catalog() -> dict:
-    return json.loads(DATA.read_text(encoding="utf-8"))
+from schema.benchmarks import catalog
 
 
 @lru_cache(maxsize=1)
@@ -94,11 +86,6 @@ def excluded_benchmarks(text: str) -> set[str]:
         if exclude and exclude.search(text) and name not in kept:
             out.add(name)
     return out
-
-
-def training_examples(benchmark: str) -> int | None:
-    spec = catalog()["benchmarks"].get(benchmark)
-    return spec.get("training_examples") if spec else None
 
 
 NAMED_METRIC = "benchmark_?"  # the metric of the benchmark a header names, from its context

@@ -11,7 +11,6 @@ import re
 from collections import Counter
 
 from extract.benchmarks import (
-    catalog,
     benchmark_mentions,
     classify_header,
     default_metric,
@@ -22,6 +21,7 @@ from extract.benchmarks import (
 from extract.tables import PLACEHOLDER, is_numeric_cell
 from extract.units import HOURS_PER, parse_number, parse_scaled
 from schema import quantities as q
+from schema.benchmarks import UnknownMetricError, metric_spec
 from schema.ids import table_locator
 from schema.records import Evidence, ResultCandidate, SizeCandidate, Table, TrainingCandidate
 
@@ -130,7 +130,11 @@ def _column_values(table: Table, c: int) -> list[float]:
 def _fraction_scale(values: list[float], metric: str) -> float:
     """A percent metric printed as a fraction (0.790) is read in percent points; bits per
     character or perplexity below 1 are what they say."""
-    if not catalog()["metrics"].get(metric, {}).get("unit", "").startswith("percent"):
+    try:
+        percent = str(metric_spec(metric).get("unit", "")).startswith("percent")
+    except UnknownMetricError:
+        percent = False
+    if not percent:
         return 1.0
     return 100.0 if values and max(values) <= 1.0 and min(values) > 0.05 else 1.0
 
