@@ -34,6 +34,7 @@ from db.compute import PaperCompute, load_rows, paper_compute_from_rows, tokens
 from db.effective import effective_compute_rows, effective_frames
 from db.engine import session_scope
 from schema.benchmarks import UnknownMetricError, direction, metric_spec
+from schema.ids import sha256_file
 from schema.tables import Paper, Run
 
 log = logging.getLogger(__name__)
@@ -355,14 +356,6 @@ def build_tables(session: Session) -> dict[str, pd.DataFrame]:
     }
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _run_info(session: Session, run_id: str | None) -> dict[str, Any]:
     stmt = select(Run.run_id, Run.code_version, Run.ruleset_sha256, Run.state, Run.finished_at)
     if run_id is None:
@@ -412,12 +405,12 @@ def export_snapshot(
             frame.to_csv(csv_path, index=False, lineterminator="\n")
             frame.to_parquet(parquet_path, index=False)
             for path in (csv_path, parquet_path):
-                files[path.name] = {"sha256": _sha256(path), "bytes": path.stat().st_size,
+                files[path.name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size,
                                     "rows": len(frame)}  # fmt: skip
             hashed.append(csv_path.name)
         dictionary_path = tmp / DICTIONARY
         dictionary_path.write_text(json.dumps(data_dictionary(), indent=2) + "\n")
-        files[DICTIONARY] = {"sha256": _sha256(dictionary_path),
+        files[DICTIONARY] = {"sha256": sha256_file(dictionary_path),
                              "bytes": dictionary_path.stat().st_size}  # fmt: skip
         hashed.append(DICTIONARY)
 

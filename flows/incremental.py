@@ -7,7 +7,6 @@ in about a second); the flow uses ``scan_pdf_dir`` for its own discovery.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from db import store
 from db.engine import make_engine, session_scope
 from extract.rules_loader import ruleset_sha256
 from extract.version import extractor_key
-from schema.ids import paper_id_from_path
+from schema.ids import paper_id_from_path, sha256_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,14 +25,6 @@ class PdfFile:
     arxiv_version: int | None
     sha256: str
     n_bytes: int
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def scan_pdf_dir(pdf_dir: str | Path, limit: int | None = None) -> list[PdfFile]:

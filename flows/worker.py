@@ -14,8 +14,8 @@ from extract.cache import parse_cached
 from extract.errors import PaperError
 from extract.paper import extract_doc
 from extract.pdf import DEFAULT_MAX_PAGES
-from flows.incremental import sha256_file  # noqa: F401 - re-exported for callers
 from schema import quantities as q
+from schema.ids import sha256_file  # noqa: F401 - re-exported for callers
 from schema.records import Extraction
 
 OUT_OF_MEMORY = "out of memory"

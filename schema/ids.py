@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from pathlib import Path
@@ -25,6 +26,12 @@ def paper_id_from_path(path: Path) -> tuple[str, int | None]:
     """A paper id from a file name: the arXiv id without version, else the file stem."""
     parsed = split_arxiv_id(path.stem)
     return parsed if parsed else (path.stem, None)
+
+
+def sha256_file(path: Path) -> str:
+    """A file's content id (papers, cached pages and snapshot files are keyed by it)."""
+    with Path(path).open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def table_locator(page: int, label: str, row: int, col: int) -> str:
