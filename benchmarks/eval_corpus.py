@@ -30,9 +30,8 @@ from db.engine import make_engine, migrate, session_scope  # noqa: E402
 from db.queries import extracted_for_eval  # noqa: E402
 from extract import evaluate as ev  # noqa: E402
 from extract.version import extractor_key  # noqa: E402
-from flows.incremental import scan_pdf_dir  # noqa: E402
-from flows.pipeline import _store_outcome, _year_from_arxiv_id  # noqa: E402
-from flows.worker import PaperRef, process_paper  # noqa: E402
+from flows.pipeline import pdf_dir_refs, store_outcome  # noqa: E402
+from flows.worker import process_paper  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "corpus"
 
@@ -48,12 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=[], help="paper ids to run")
     args = parser.parse_args(argv)
 
-    refs = [
-        PaperRef(paper_id=f.paper_id, path=str(f.path), sha256=f.sha256, n_bytes=f.n_bytes,
-                 arxiv_version=f.arxiv_version, year=_year_from_arxiv_id(f.paper_id))  # fmt: skip
-        for f in scan_pdf_dir(args.pdf_dir)
-        if not args.only or f.paper_id in args.only
-    ]
+    refs = [r for r in pdf_dir_refs(args.pdf_dir) if not args.only or r.paper_id in args.only]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/eval.sqlite")
@@ -63,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             for outcome in pool.map(process_paper, refs):
                 if outcome.status not in ("ok", "no_candidates"):
                     print(f"{outcome.ref.paper_id}: {outcome.status} {outcome.message}")
-                _store_outcome(engine, outcome, run_id="eval", key=key)
+                store_outcome(engine, outcome, run_id="eval", key=key)
         with session_scope(engine) as session:
             extracted = extracted_for_eval(session)
         engine.dispose()

@@ -32,10 +32,10 @@ from flows.fetching import PdfStore
 from flows.incremental import scan_pdf_dir
 from flows.isolation import ENV_WORKERS, Limits, run_isolated
 from flows.isolation import shutdown as shutdown_workers
+from flows.version import CODE_VERSION  # noqa: F401 - re-exported
 from flows.worker import PaperOutcome, PaperRef
 from schema import quantities as q
 
-from flows.version import CODE_VERSION  # noqa: E402,F401 - re-exported
 SOURCE_PDF_DIR, SOURCE_ARXIV, SOURCE_LEADERBOARDS = q.REFRESH_SOURCES
 SOURCES = q.REFRESH_SOURCES
 
@@ -64,9 +64,9 @@ def _year_from_arxiv_id(paper_id: str) -> int | None:
     return 2000 + int(match.group(1)) if match else None
 
 
-@task(name="discover-pdf-dir", retries=0)
-def discover_pdf_dir(pdf_dir: str, limit: int | None = None) -> list[PaperRef]:
-    """Every *.pdf below ``pdf_dir`` (sorted), hashed; the id comes from the file name."""
+def pdf_dir_refs(pdf_dir: str, limit: int | None = None) -> list[PaperRef]:
+    """Every *.pdf below ``pdf_dir`` (sorted) as a paper to extract: hashed, the id and the
+    arXiv version from the file name, the year from a new-style arXiv id."""
     return [
         PaperRef(
             paper_id=f.paper_id, path=str(f.path), sha256=f.sha256, n_bytes=f.n_bytes,
@@ -76,6 +76,12 @@ def discover_pdf_dir(pdf_dir: str, limit: int | None = None) -> list[PaperRef]:
     ]
 
 
+@task(name="discover-pdf-dir", retries=0)
+def discover_pdf_dir(pdf_dir: str, limit: int | None = None) -> list[PaperRef]:
+    """``pdf_dir_refs`` as a task of the flow."""
+    return pdf_dir_refs(pdf_dir, limit)
+
+
 @task(name="extract-paper", retries=0, cache_policy=NO_CACHE)
 def extract_paper(ref: PaperRef, limits: Limits, workers: int) -> PaperOutcome:
     """Parse and extract one paper in an isolated worker process (timeout, memory and page
@@ -83,7 +89,9 @@ def extract_paper(ref: PaperRef, limits: Limits, workers: int) -> PaperOutcome:
     return run_isolated(ref, limits, workers)
 
 
-def _store_outcome(engine, outcome: PaperOutcome, run_id: str, key: str) -> None:  # type: ignore[no-untyped-def]
+def store_outcome(engine, outcome: PaperOutcome, run_id: str, key: str) -> None:  # type: ignore[no-untyped-def]
+    """One paper's outcome into the database, one transaction: its values with evidence and
+    its compute estimates, or its failure (what every refresh does with each paper)."""
     ref = outcome.ref
     with session_scope(engine) as session:
         store.upsert_paper(
@@ -185,7 +193,7 @@ def _extract_all(
         futures = [extract_paper.submit(ref, limits, size) for ref in pending]
         for i, future in enumerate(as_completed(futures), 1):
             outcome = future.result()
-            _store_outcome(engine, outcome, report.run_id, key)
+            store_outcome(engine, outcome, report.run_id, key)
             _log_line(logger, i, len(pending), outcome)
             _count(report, outcome)
             if on_progress:

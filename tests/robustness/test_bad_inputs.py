@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from db import store
 from db.engine import session_scope
 from flows.isolation import IsolatedRunner, Limits
+from flows.pipeline import store_outcome
 from flows.worker import PaperOutcome, PaperRef, sha256_file
 from schema import quantities as q
 from schema.tables import Curation, EvidenceRow, ModelSize, Paper, PaperStatus, Result, TrainingRun
@@ -45,25 +46,6 @@ EXPECTED: dict[str, tuple[set[str], str | None]] = {
     "glyph-bomb": ({q.STATUS_TIMEOUT, q.STATUS_TOO_LARGE}, "PAPERFLOPS_"),
     "inflate-bomb": ({q.STATUS_TOO_LARGE}, "memory cap of 1000 MB"),
 }
-
-
-def _store_outcome(engine: Engine, outcome: PaperOutcome) -> None:
-    """What the refresh does with one outcome: one transaction per paper."""
-    ref = outcome.ref
-    with session_scope(engine) as session:
-        store.upsert_paper(session, ref.paper_id, title=outcome.title, year=ref.year)
-        if outcome.status in (q.STATUS_OK, q.STATUS_NO_CANDIDATES):
-            store.store_extraction(
-                session, paper_id=ref.paper_id, sha256=ref.sha256, doc_path=ref.path,
-                n_bytes=ref.n_bytes, n_pages=outcome.n_pages, extraction=outcome.extraction,
-                extractor_key="test", extractor_version="test", run_id="run-1",
-                seconds=outcome.seconds,
-            )  # fmt: skip
-        else:
-            store.record_failure(
-                session, paper_id=ref.paper_id, status=outcome.status, message=outcome.message,
-                sha256=ref.sha256, extractor_key="test", run_id="run-1",
-            )  # fmt: skip
 
 
 def _curation(paper_id: str) -> dict:
@@ -166,7 +148,7 @@ def test_bad_inputs_are_recorded_and_nothing_else_changes(
     }
 
     for outcome in outcomes.values():
-        _store_outcome(engine, outcome)
+        store_outcome(engine, outcome, run_id="run-1", key="test")
 
     assert _snapshot(engine, "keep-me") == before_keep
     assert _snapshot(engine, GOOD[0])["curations"] == before_curation
