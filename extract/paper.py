@@ -5,7 +5,6 @@ This is what a worker process runs; it touches neither the database nor Prefect.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from extract.benchmarks import benchmark_mentions
@@ -18,6 +17,7 @@ from extract.tables import find_tables
 from extract.text_rules import extract_from_text
 from extract.training import consolidate_runs
 from extract.version import EXTRACTOR_VERSION, extractor_key  # noqa: F401 - re-exported
+from schema.ids import parse_table_locator
 from schema.records import (
     Extraction,
     PaperDoc,
@@ -68,8 +68,9 @@ def extract_doc(doc: PaperDoc) -> Extraction:
     skip = merge(refs, table_ranges(doc.tables))
     training, text_sizes, text_results = extract_from_text(doc.pages, doc.year, skip)
     extraction.results.extend(text_results)
-    _weigh_table_runs(extraction.training, doc)
-    _weigh_results(extraction.results, doc)
+    own = own_model_names(doc.title, doc.pages[0].text if doc.pages else "")
+    _weigh_table_runs(extraction.training, doc.tables, own)
+    _weigh_results(extraction.results, own)
     extraction.training = consolidate_runs(training + extraction.training)
     extraction.sizes.extend(text_sizes)
     extraction.results = _dedupe_results(extraction.results)
@@ -78,41 +79,36 @@ def extract_doc(doc: PaperDoc) -> Extraction:
     return extraction
 
 
-OWN_RESULT_CONFIDENCE, OTHER_RESULT_CONFIDENCE = 0.6, 0.4
+# A table row or prose result of the paper's own model, and one of a cited baseline.
+OWN_CONFIDENCE, OTHER_CONFIDENCE = 0.6, 0.4
 
 
-def _weigh_results(results: list[ResultCandidate], doc: PaperDoc) -> None:
+def _weigh_results(results: list[ResultCandidate], own: set[str]) -> None:
     """Results tables list baselines beside the paper's own models: the own rows ("ours", or
-    named like the model the title and abstract introduce) rank above the cited ones."""
-    own = own_model_names(doc.title, doc.pages[0].text if doc.pages else "")
+    named like the model the title and abstract introduce, ``own``) rank above the cited ones."""
     for result in results:
         mine = is_own_model(result.model, own) or (
             result.source == "text" and bool(OWN_WORK.search(result.evidence.snippet))
         )
-        result.confidence = OWN_RESULT_CONFIDENCE if mine else OTHER_RESULT_CONFIDENCE
+        result.confidence = OWN_CONFIDENCE if mine else OTHER_CONFIDENCE
 
 
-def _weigh_table_runs(runs: list[TrainingCandidate], doc: PaperDoc) -> None:
+def _weigh_table_runs(runs: list[TrainingCandidate], tables: list[Table], own: set[str]) -> None:
     """Training-time columns list baselines too: only the paper's own rows keep confidence.
     A row is the paper's own when it cites nothing and is named like the paper's model, or
     sits bare in a table whose other rows cite theirs (papers cite baselines, not themselves)."""
-    own = own_model_names(doc.title, doc.pages[0].text if doc.pages else "")
-    labels = _row_labels(doc.tables)
-    cited_tables = {key for key, label in labels.items() if CITATION.search(label)}
+    labels = _row_labels(tables)
+    citing_tables = {
+        (page, label) for (page, label, _), text in labels.items() if CITATION.search(text)
+    }
     for run in runs:
-        key = _row_key(run.evidence.locator)
-        label = labels.get(key, "") if key else ""
-        if CITATION.search(label):
+        cell = parse_table_locator(run.evidence.locator)
+        row = cell[:3] if cell else None
+        if CITATION.search(labels.get(row, "") if row else ""):
             mine = False
         else:
-            mine = is_own_model(run.model, own) or (key is not None and key[:2] in {k[:2] for k in cited_tables})
-        run.confidence = 0.6 if mine else 0.4
-
-
-def _row_key(locator: str) -> tuple[int, str, int] | None:
-    """(page, table label, row) of a table cell locator 'table/p5-2/r3c6'."""
-    match = re.match(r"table/p(\d+)-(.+)/r(\d+)c\d+$", locator or "")
-    return (int(match.group(1)), match.group(2), int(match.group(3))) if match else None
+            mine = is_own_model(run.model, own) or (row is not None and row[:2] in citing_tables)
+        run.confidence = OWN_CONFIDENCE if mine else OTHER_CONFIDENCE
 
 
 def _row_labels(tables: list[Table]) -> dict[tuple[int, str, int], str]:

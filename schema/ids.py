@@ -39,6 +39,17 @@ def table_locator(page: int, label: str, row: int, col: int) -> str:
     return f"table/p{page}-{label}/r{row}c{col}"
 
 
+_TABLE_LOCATOR = re.compile(r"table/p(\d+)-(.+)/r(\d+)c(\d+)$")
+
+
+def parse_table_locator(locator: str | None) -> tuple[int, str, int, int] | None:
+    """(page, label, row, col) of a ``table_locator``; None for any other locator."""
+    match = _TABLE_LOCATOR.match(locator or "")
+    if match is None:
+        return None
+    return int(match.group(1)), match.group(2), int(match.group(3)), int(match.group(4))
+
+
 def leaderboard_locator(source: str, row_key: str) -> str:
     return f"leaderboard/{source}/{row_key}"
 

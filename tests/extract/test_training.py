@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from extract.context import own_model_names
 from extract.paper import _weigh_table_runs
 from extract.training import MIN_CONFIDENCE, consolidate_runs
 from schema import quantities as q
@@ -36,5 +37,7 @@ def _doc() -> PaperDoc:
 def test_a_cited_table_row_is_a_baseline_and_a_bare_row_beside_it_is_own() -> None:
     cited = _run("table/p2-1/r1c1", model="BigNet", device_hours=12000.0)
     bare = _run("table/p2-1/r2c1", model="Mixer-L", device_hours=9600.0)
-    _weigh_table_runs([cited, bare], _doc())
+    doc = _doc()
+    _weigh_table_runs([cited, bare], doc.tables, own_model_names(doc.title, doc.pages[0].text))
     assert cited.confidence < MIN_CONFIDENCE <= bare.confidence
+
