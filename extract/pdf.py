@@ -27,8 +27,10 @@ _FOLD = {
     "\ufffe": "-", "\x02": "-", "\u2217": "*", "\u2019": "'", "\u201c": '"', "\u201d": '"',
 }  # fmt: skip
 # Pages with a table caption, or a figure caption (some tables are captioned as figures), keep
-# word positions for extract.tables.
-TABLE_CAPTION = re.compile(r"(?m)^\s*(?:Table|TABLE|Figure|FIGURE|Fig\.)\s+[0-9IVX]+\b")
+# word positions for extract.tables, whose caption pattern opens with the same words (defined
+# here: the parse cache is keyed on this file's code).
+CAPTION_KINDS = r"Table|TABLE|Figure|FIGURE|Fig\."
+TABLE_CAPTION = re.compile(rf"(?m)^\s*(?:{CAPTION_KINDS})\s+[0-9IVX]+\b")
 
 
 def sha256_bytes(data: bytes) -> str:

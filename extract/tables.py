@@ -17,12 +17,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from extract.pdf import CAPTION_KINDS
 from schema.records import Box, Line, Page, Table
 
 Word = tuple[str, float, float]  # a word and its x extent
 
 CAPTION = re.compile(
-    r"^\s*(?P<kind>Table|TABLE|Figure|FIGURE|Fig\.)\s+(?P<number>[0-9]+|[IVX]+)\s*(?:[.:|]|$)"
+    rf"^\s*(?P<kind>{CAPTION_KINDS})\s+(?P<number>[0-9]+|[IVX]+)\s*(?:[.:|]|$)"
 )
 NUMERIC_CELL = re.compile(
     r"^[~∼≈<>]?[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:%|[KMBGTk]|[kmb]n|[x×]|ms|s|h|m|min)?[*†‡§¶⋆∗\u2020\u2021a-d]?"
