@@ -140,7 +140,7 @@ OTHERS_WORK = re.compile(
 
 
 # Where one clause of a sentence ends: "implemented in TensorFlow [1] and trained on 60 GPUs" cites
-# the framework, not the run; "... DeiT-B.As a comparison" is two sentences glued by the PDF.
+# the framework, not the run; "... the Net-B.As a comparison" is two sentences glued by the PDF.
 _CLAUSE_BREAK = re.compile(r";\s|\s(?:and|while|whilst|whereas|but)\s|\.(?=[A-Z][a-z])")
 
 
@@ -187,8 +187,8 @@ def confidence(base: float, sentence: str, at: int | None = None) -> float:
 
 def own_model_names(title: str | None, first_page: str) -> set[str]:
     """Lower-case names the paper introduces: the first word of each model-like name in its
-    title and abstract, every part of those in the title ("MLP-Mixer": "mlp", "mixer"), and
-    the title's word pairs ("fast r-cnn", "stochastic depth") for rows named by two words."""
+    title and abstract, every part of those in the title ("Grid-Mixer": "grid", "mixer"), and
+    the title's word pairs ("quick r-cnn", "random depth") for rows named by two words."""
     names = set()
     for _, _, name in model_mentions(f"{title or ''} {first_page[:2000]}"):
         base = re.split(r"[-\s(/]", name)[0].lower()

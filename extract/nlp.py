@@ -15,7 +15,7 @@ from extract.hardware import alias_regex
 from extract.rules_loader import load_rules
 
 SPANS_KEY = "rules"
-# "... on a single node for the DeiT-B.As a comparison, ...": PDF text glues two sentences; the
+# "... on a single node for the Net-B.As a comparison, ...": PDF text glues two sentences; the
 # full stop becomes its own token so the sentencizer splits there.
 _GLUED_SENTENCE_END = r"(?<=[A-Za-z0-9])\.(?=[A-Z][a-z]+\b)"
 

@@ -53,7 +53,7 @@ def clean_cell(text: str) -> str:
 
 def parse_percent(text: str) -> float | None:
     """The value of a results cell in percent points ('stride 38.57' -> 38.57: row-label words
-    that spilled into the cell are skipped; '33.8 [9]' and '35.0d' -> 33.8 and 35.0)."""
+    that spilled into the cell are skipped; '31.4 [9]' and '36.2d' -> 31.4 and 36.2)."""
     if text.strip() in PLACEHOLDER:
         return None
     tokens = _COUNT_TAIL.sub("", clean_cell(text)).split()
@@ -61,8 +61,8 @@ def parse_percent(text: str) -> float | None:
     return value if value is not None and 0 <= value <= 100 else None
 
 
-_COUNT_TAIL = re.compile(r"\s*\[\d+\]$")  # "33.8 [9]": a shot count or citation after the value
-_NOTE_TAIL = re.compile(r"(?<=\d)[a-g]$")  # "35.0d": a footnote letter
+_COUNT_TAIL = re.compile(r"\s*\[\d+\]$")  # "31.4 [9]": a shot count or citation after the value
+_NOTE_TAIL = re.compile(r"(?<=\d)[a-g]$")  # "36.2d": a footnote letter
 
 
 def model_name(row: list[str]) -> str:
@@ -114,7 +114,7 @@ _SLASH = re.compile(r"^\s*([\d.]+)\s*[%*†‡]*\s*/\s*([\d.]+)")
 
 
 def cell_values(cell: str) -> list[float]:
-    """Percent values of a cell: '76.3' -> [76.3]; '22.15 / 20.80' and '94.8/89.3' -> both."""
+    """Percent values of a cell: '76.3' -> [76.3]; '21.64 / 20.37' and '92.6/86.3' -> both."""
     pair = _SLASH.match(cell)
     if pair:
         values = [parse_percent(pair.group(1)), parse_percent(pair.group(2))]
@@ -150,7 +150,7 @@ def _slash_metrics(header: str, metric: str) -> list[str]:
 
 
 def _pair_order(metrics: list[str], values: list[float], benchmark: str) -> list[str]:
-    """The metrics of a value pair whose header does not say their order ("94.8/89.3" under
+    """The metrics of a value pair whose header does not say their order ("92.6/86.3" under
     "SQuAD1.1 dev"): on a benchmark scored by both exact match and F1, F1 is the larger (an
     exact match is a perfect F1)."""
     both = benchmark in q.METRICS["em"] and benchmark in q.METRICS["f1"]
@@ -296,7 +296,7 @@ _COMPACT_TIME = re.compile(r"^\d+(?:\.\d+)?\s*h(?:\s*\d+\s*m(?:in)?)?$")
 
 
 def _time_cells(table: Table, c: int) -> bool:
-    """Most cells of the column are times with units ("15h 7m", "20h"): under a caption about
+    """Most cells of the column are times with units ("13h 48m", "20h"): under a caption about
     training time, the column is a duration whatever its header (often a dataset)."""
     cells = [clean_cell(row[c]) for row in table.rows[1:] if c < len(row) and row[c].strip()]
     timed = [cell for cell in cells if _COMPACT_TIME.match(cell)]
@@ -304,7 +304,7 @@ def _time_cells(table: Table, c: int) -> bool:
 
 
 def _cited(text: str) -> bool:
-    """A row or column of a cited baseline ("ViT-L/16 [14]", "GNMT (Wu et al., 2016)"): its
+    """A row or column of a cited baseline ("BaseNet-L [14]", "SeqNet (Doe et al., 2016)"): its
     training time is another paper's."""
     return bool(_CITATION.search(text))
 

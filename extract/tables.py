@@ -31,7 +31,7 @@ NUMERIC_CELL = re.compile(
 )
 _ENCLOSED = re.compile(
     r"^\((\d+\.\d+(?:/\d+(?:\.\d+)?)?|\d+/\d+(?:\.\d+)?)\)$"
-)  # "(88.2)", "(89.0/85.5)"
+)  # "(86.7)", "(84.1/78.9)"
 _NOTE_LETTER = re.compile(r"^[a-h]$")
 _SPREAD = re.compile(r"^\(±\s*(\d+(?:\.\d+)?)\)$")
 _HOURS, _MINUTES = re.compile(r"^\d+(?:\.\d+)?h$"), re.compile(r"^\d+m(?:in)?$")
@@ -53,7 +53,7 @@ class _Cell:
 
 
 def is_numeric_cell(text: str) -> bool:
-    """A value, a placeholder, or a pair of them ("94.8/89.3", "84.4/-": two metrics), also
+    """A value, a placeholder, or a pair of them ("92.6/86.3", "83.1/-": two metrics), also
     in parentheses ("(89.0/85.5)": a secondary figure; a signed "(+0.5)" is a delta)."""
     enclosed = _ENCLOSED.match(text)
     if enclosed:
@@ -102,17 +102,17 @@ def _cells_of(words: tuple[Word, ...]) -> tuple[_Cell, ...]:
             and x0 - cells[-1].x1 < 3.0
             and NUMERIC_CELL.match(cells[-1].text)
         ):
-            continue  # "32.9 a": a footnote letter set after a value
+            continue  # "31.7 a": a footnote letter set after a value
         if cells and (text.startswith("±") or cells[-1].text.endswith("±")):
             cells[-1] = _Cell(cells[-1].text + text, cells[-1].x0, x1)
         elif cells and spread and NUMERIC_CELL.match(cells[-1].text):
             cells[-1] = _Cell(
                 f"{cells[-1].text}±{spread.group(1)}", cells[-1].x0, x1
-            )  # "93.43 (±0.06)"
+            )  # "92.71 (±0.05)"
         elif cells and _HOURS.match(cells[-1].text) and _MINUTES.match(text):
-            cells[-1] = _Cell(f"{cells[-1].text} {text}", cells[-1].x0, x1)  # "15h 7m"
+            cells[-1] = _Cell(f"{cells[-1].text} {text}", cells[-1].x0, x1)  # "13h 48m"
         elif len(cells) > 1 and cells[-1].text == "/" and _slash_pair(cells[-2].text, text):
-            cells[-2:] = [_Cell(f"{cells[-2].text}/{text}", cells[-2].x0, x1)]  # "22.15 / 20.80"
+            cells[-2:] = [_Cell(f"{cells[-2].text}/{text}", cells[-2].x0, x1)]  # "21.64 / 20.37"
         else:
             cells.append(_Cell(text, x0, x1))
     return tuple(cells)

@@ -219,7 +219,7 @@ def read_duration(span: Span) -> dict | None:
 
 
 def _time_unit(tokens: list) -> str:  # type: ignore[type-arg]
-    """The span's time word ("days" in "1145.8 days of TPUv2 compute"), years as "year"."""
+    """The span's time word ("days" in "640.5 days of TPUv3 compute"), years as "year"."""
     for token in reversed(tokens):
         word = token.lower_.rsplit("-", 1)[-1]
         if word in ("year", "years"):
@@ -247,7 +247,7 @@ _STEP_WORDS = {"epoch", "iteration", "step", "batch", "mini-batch", "minibatch",
                "image", "sample", "example", "token", "round", "generation"}  # fmt: skip
 
 
-# A number that only compares: "from 84 hours to 9.5", "9.5 vs. 25.5 hours", "faster than 3 days".
+# A number that only compares: "from 70 hours to 8.5", "8.5 vs. 21 hours", "faster than 3 days".
 _REFERENCE_BEFORE = re.compile(
     r"\b(?:vs\.?|versus|than|compared (?:to|with)|relative to|as opposed to|instead of)\s*\(?\s*$"
     r"|\bfrom\s*$",
@@ -328,13 +328,13 @@ def _hardware_doubt(hw: dict, text: str) -> str | None:
 
 
 def _inside(span: Span, outer: Span) -> bool:
-    """'10,249 days of TPUv3 usage': the hardware names the device-time, not a run's hardware."""
+    """'6,120 days of TPUv3 usage': the hardware names the device-time, not a run's hardware."""
     return outer.start <= span.start and span.end <= outer.end
 
 
 def _per_step_near(span: Span) -> bool:
     """'each epoch takes half a day': a duration right after a per-step phrase is a rate
-    ('1.7s per mini-batch and 10 days total' goes on to the total)."""
+    ('2.3s per mini-batch and 12 days total' goes on to the total)."""
     doc = span.doc
     window = doc.text[max(0, span.start_char - 45) : span.start_char]
     steps = list(_PER_STEP.finditer(window))
@@ -451,7 +451,7 @@ _COMPARISON = re.compile(r"\b(vs\.?|versus|than|compared|from|faster|slower|redu
 
 def _pair(sent: _Sentence, hardware: list[dict], durations: list[dict], rejected: bool):  # type: ignore[no-untyped-def]
     """Runs of one sentence: the i-th hardware with the i-th duration; extra durations are
-    comparisons ("9.5 vs. 25.5 hours") and get a lower confidence."""
+    comparisons ("8.5 vs. 21 hours") and get a lower confidence."""
     text = sent.span.text
     if len(hardware) <= 1:
         first, rest = _combine(durations)
